@@ -1,0 +1,166 @@
+// Package results holds what a crawl found: the per-URL Record, a concurrent
+// map of records, and the writers that turn records into JSON or JSON lines.
+// It never fetches anything.
+package results
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Record is what crawl reports for one URL: the button ids and links found on
+// the page, how the fetch went, or the error that stopped it.
+//
+// The JSON tags document the output schema and are what encoding/json uses to
+// read records back (for --resume); AppendJSON writes the same encoding
+// without reflection.
+type Record struct {
+	// URL is the input URL exactly as given; it is the key of the JSON object
+	// and the "url" field of a JSON line.
+	URL         string    `json:"url"`
+	Button      []string  `json:"button"`
+	Link        []string  `json:"link"`
+	Status      int       `json:"status,omitempty"`
+	FinalURL    string    `json:"final_url,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+	Depth       int       `json:"depth"`
+	FetchedAt   time.Time `json:"fetched_at,omitzero"`
+	DurationMS  int64     `json:"duration_ms"`
+	// Bytes is the size of the body read, after decompression.
+	Bytes int64 `json:"bytes,omitempty"`
+	// Attempts counts the requests made for this URL, retries included.
+	Attempts  int    `json:"attempts,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// OK reports whether the URL was fetched and parsed without error.
+func (r *Record) OK() bool { return r.Error == "" }
+
+// AppendJSON appends r as one JSON object, "url" included, to dst.
+func (r *Record) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"url":`...)
+	dst = appendString(dst, r.URL)
+	dst = append(dst, ',')
+	return r.appendFields(dst)
+}
+
+// appendBody appends r as a JSON object without its URL: the value stored
+// under the URL key in the JSON object output.
+func (r *Record) appendBody(dst []byte) []byte {
+	dst = append(dst, '{')
+	return r.appendFields(dst)
+}
+
+// appendFields appends every field but the URL, and the closing brace. The
+// order and omissions match encoding/json on the struct tags above.
+func (r *Record) appendFields(dst []byte) []byte {
+	dst = append(dst, `"button":`...)
+	dst = appendStrings(dst, r.Button)
+	dst = append(dst, `,"link":`...)
+	dst = appendStrings(dst, r.Link)
+	if r.Status != 0 {
+		dst = append(dst, `,"status":`...)
+		dst = strconv.AppendInt(dst, int64(r.Status), 10)
+	}
+	if r.FinalURL != "" {
+		dst = append(dst, `,"final_url":`...)
+		dst = appendString(dst, r.FinalURL)
+	}
+	if r.ContentType != "" {
+		dst = append(dst, `,"content_type":`...)
+		dst = appendString(dst, r.ContentType)
+	}
+	dst = append(dst, `,"depth":`...)
+	dst = strconv.AppendInt(dst, int64(r.Depth), 10)
+	if !r.FetchedAt.IsZero() {
+		dst = append(dst, `,"fetched_at":"`...)
+		dst = r.FetchedAt.AppendFormat(dst, time.RFC3339Nano)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"duration_ms":`...)
+	dst = strconv.AppendInt(dst, r.DurationMS, 10)
+	if r.Bytes != 0 {
+		dst = append(dst, `,"bytes":`...)
+		dst = strconv.AppendInt(dst, r.Bytes, 10)
+	}
+	if r.Attempts != 0 {
+		dst = append(dst, `,"attempts":`...)
+		dst = strconv.AppendInt(dst, int64(r.Attempts), 10)
+	}
+	if r.Truncated {
+		dst = append(dst, `,"truncated":true`...)
+	}
+	if r.Error != "" {
+		dst = append(dst, `,"error":`...)
+		dst = appendString(dst, r.Error)
+	}
+	return append(dst, '}')
+}
+
+// appendStrings appends a JSON array of strings; nil is written as [] so
+// that button and link are always arrays.
+func appendStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string the way encoding/json does with
+// HTML escaping off: control characters, quote and backslash escaped,
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

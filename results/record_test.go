@@ -1,0 +1,77 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestAppendJSONMatchesEncodingJSON pins the hand-written encoder to what
+// encoding/json makes of the struct tags, so the two can never drift apart.
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 11, 21, 10, 0, 0, 123456789, time.UTC)
+	tests := []struct {
+		name string
+		rec  Record
+	}{
+		{"empty", Record{URL: "https://example.com/"}},
+		{"full", Record{
+			URL: "https://example.com/", Button: []string{"buy-now", "login"},
+			Link:   []string{"https://example.com/about", "mailto:hi@example.com"},
+			Status: 200, FinalURL: "https://example.com/", ContentType: "text/html; charset=utf-8",
+			Depth: 1, FetchedAt: at, DurationMS: 84, Bytes: 1234, Attempts: 3, Truncated: true,
+		}},
+		{"error", Record{URL: "https://down.example/", Error: "dial tcp: connection refused"}},
+		{"escapes", Record{
+			URL:    "https://e.com/?q=\"<&>\"",
+			Button: []string{"a\\b", "tab\there", "nl\nx", "cr\r", "\x00\x1f\x7f", "bad\xff\xfeutf8", "sep\u2028\u2029", "ünï©ødé", ""},
+			Link:   []string{},
+		}},
+		{"non-UTC time", Record{URL: "u", FetchedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(tt.rec); err != nil {
+				t.Fatal(err)
+			}
+			// encoding/json writes nil slices as null; our schema says [].
+			wantS := bytes.ReplaceAll(bytes.TrimSpace(want.Bytes()), []byte(`:null`), []byte(`:[]`))
+			got := tt.rec.AppendJSON(nil)
+			if !bytes.Equal(got, wantS) {
+				t.Errorf("AppendJSON\n got %s\nwant %s", got, wantS)
+			}
+			var back Record
+			if err := json.Unmarshal(got, &back); err != nil {
+				t.Fatalf("output does not parse: %v", err)
+			}
+			if back.URL != tt.rec.URL {
+				t.Errorf("url round trip: %q != %q", back.URL, tt.rec.URL)
+			}
+		})
+	}
+}
+
+func TestButtonAndLinkAreAlwaysArrays(t *testing.T) {
+	got := string((&Record{URL: "u"}).AppendJSON(nil))
+	want := `{"url":"u","button":[],"link":[],"depth":0,"duration_ms":0}`
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func BenchmarkAppendJSON(b *testing.B) {
+	rec := Record{URL: "https://example.com/page", Status: 200, FetchedAt: time.Now(), ContentType: "text/html"}
+	for i := range 50 {
+		rec.Link = append(rec.Link, "https://example.com/some/path/"+string(rune('a'+i%26)))
+	}
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf = rec.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}

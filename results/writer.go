@@ -1,0 +1,103 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// WriteJSON writes records as one JSON object keyed by URL, in the order
+// given (Map.Sorted gives them sorted), followed by a newline. A URL that
+// appears twice is written twice; callers pass a Map's contents.
+func WriteJSON(w io.Writer, records []Record) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, '{')
+	for i := range records {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '\n', ' ')
+		buf = appendString(buf, records[i].URL)
+		buf = append(buf, ':', ' ')
+		buf = records[i].appendBody(buf)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	if len(records) > 0 {
+		buf = append(buf, '\n')
+	}
+	buf = append(buf, '}', '\n')
+	if _, err := bw.Write(buf); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// JSONL writes each record as one JSON line as soon as it is put, so that a
+// reader (or a crash) sees every finished record. It is safe for concurrent
+// use.
+type JSONL struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// NewJSONL returns a JSONL writer that writes to w. Each record is handed to
+// w in a single Write call.
+func NewJSONL(w io.Writer) *JSONL {
+	return &JSONL{w: w}
+}
+
+// Put writes r as one line.
+func (j *JSONL) Put(r Record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.buf = r.AppendJSON(j.buf[:0])
+	j.buf = append(j.buf, '\n')
+	_, err := j.w.Write(j.buf)
+	return err
+}
+
+// Sync commits what was written to stable storage when the underlying writer
+// can (an *os.File can); it is a no-op otherwise.
+func (j *JSONL) Sync() error {
+	s, ok := j.w.(interface{ Sync() error })
+	if !ok {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return s.Sync()
+}
+
+// ReadJSONL reads the records of a JSON lines stream, calling fn for each in
+// order. A final line without its newline is the trace of a write cut short
+// (a crash): it is ignored and its offset returned as valid, so the caller can
+// truncate the file there. Any other malformed line is an error.
+func ReadJSONL(r io.Reader, fn func(Record)) (valid int64, err error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		b, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return valid, nil // a partial last line, or none
+		}
+		if err != nil {
+			return valid, err
+		}
+		if len(bytes.TrimSpace(b)) > 0 {
+			var rec Record
+			if err := json.Unmarshal(b, &rec); err != nil {
+				return valid, fmt.Errorf("line %d: %w", line, err)
+			}
+			fn(rec)
+		}
+		valid += int64(len(b))
+	}
+}
