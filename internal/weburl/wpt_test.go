@@ -1,0 +1,137 @@
+package weburl
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+type wptCase struct {
+	Input    string  `json:"input"`
+	Base     *string `json:"base"`
+	Href     string  `json:"href"`
+	Failure  bool    `json:"failure"`
+	Protocol string  `json:"protocol"`
+	Hostname string  `json:"hostname"`
+	Port     string  `json:"port"`
+	Pathname string  `json:"pathname"`
+	Search   string  `json:"search"`
+	Hash     string  `json:"hash"`
+}
+
+// chromiumDeviations are WPT expectations where crawl follows Chromium, the
+// browser its output is checked against, rather than the URL Standard.
+var chromiumDeviations = map[string]string{
+	"notspecial://host/?'":                               "notspecial://host/?%27",
+	"foo://host/dir/? !\"$%&'()*+,-./:;<=>?@[\\]^_`{|}~": "foo://host/dir/?%20!%22$%&%27()*+,-./:;%3C=%3E?@[\\]^_`{|}~",
+}
+
+// TestWPT runs the URL Standard's conformance tests from web-platform-tests.
+func TestWPT(t *testing.T) {
+	b, err := os.ReadFile("testdata/urltestdata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	n, failed := 0, 0
+	for _, r := range raw {
+		var tc wptCase
+		if json.Unmarshal(r, &tc) != nil || (tc.Href == "" && !tc.Failure) {
+			continue // a comment
+		}
+		n++
+		var base *URL
+		if tc.Base != nil {
+			u, err := Parse(*tc.Base)
+			if err != nil {
+				if !tc.Failure {
+					t.Errorf("base %q: %v", *tc.Base, err)
+				}
+				continue
+			}
+			base = &u
+		}
+		got, err := Resolve(base, tc.Input, nil)
+		want := tc.Href
+		if tc.Failure {
+			want = "<failure>"
+		}
+		if w, ok := chromiumDeviations[tc.Input]; ok {
+			want = w
+		}
+		gotS := got.Href
+		if err != nil {
+			gotS = "<failure>"
+		}
+		if gotS != want {
+			failed++
+			b := "<nil>"
+			if tc.Base != nil {
+				b = *tc.Base
+			}
+			t.Errorf("Resolve(%q, %q)\n got  %q\n want %q", b, tc.Input, gotS, want)
+			continue
+		}
+		if err == nil && !tc.Failure {
+			checkComponents(t, tc, got)
+		}
+	}
+	t.Logf("%d cases, %d failed", n, failed)
+}
+
+func checkComponents(t *testing.T, tc wptCase, u URL) {
+	t.Helper()
+	search, hash := "", ""
+	if u.HasQuery && u.Query != "" {
+		search = "?" + u.Query
+	}
+	if u.HasFrag && u.Fragment != "" {
+		hash = "#" + u.Fragment
+	}
+	got := [...]string{u.Scheme + ":", u.Hostname(), u.Port, u.Path, search, hash}
+	want := [...]string{tc.Protocol, tc.Hostname, tc.Port, tc.Pathname, tc.Search, tc.Hash}
+	// Hostname() strips IPv6 brackets but WPT's hostname keeps them.
+	if len(want[1]) > 0 && want[1][0] == '[' {
+		got[1] = u.Host
+	}
+	if _, ok := chromiumDeviations[tc.Input]; ok {
+		return
+	}
+	if got != want {
+		t.Errorf("components of %q\n got  %q\n want %q", tc.Input, got, want)
+	}
+}
+
+type toASCIICase struct {
+	Input  string  `json:"input"`
+	Output *string `json:"output"`
+}
+
+func TestWPTToASCII(t *testing.T) {
+	b, err := os.ReadFile("testdata/toascii.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range raw {
+		var tc toASCIICase
+		if json.Unmarshal(r, &tc) != nil {
+			continue
+		}
+		u, err := Parse("https://" + tc.Input + "/x")
+		switch {
+		case tc.Output == nil && err == nil:
+			t.Errorf("host %q: got %q, want failure", tc.Input, u.Host)
+		case tc.Output != nil && err != nil:
+			t.Errorf("host %q: got failure, want %q", tc.Input, *tc.Output)
+		case tc.Output != nil && u.Host != *tc.Output:
+			t.Errorf("host %q: got %q, want %q", tc.Input, u.Host, *tc.Output)
+		}
+	}
+}
