@@ -1,0 +1,66 @@
+package extract
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// corpusDir holds real-world pages and what Chromium sees in them; see
+// ../shared/corpus/readability/SOURCE.md. Tests and benchmarks that need it
+// skip when it is absent.
+const corpusDir = "../../shared/corpus"
+
+// truth is truth-readability.json: for each page, Chromium's view of it when
+// served at Origin/<name> as text/html without a charset.
+type truth struct {
+	Origin string `json:"origin"`
+	Pages  map[string]struct {
+		Button  []string `json:"button"`
+		Link    []string `json:"link"`
+		Charset string   `json:"charset"`
+	} `json:"pages"`
+}
+
+func loadTruth(tb testing.TB) *truth {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir, "truth-readability.json"))
+	if os.IsNotExist(err) {
+		tb.Skipf("corpus not present at %s; skipping", corpusDir)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var tr truth
+	if err := json.Unmarshal(b, &tr); err != nil {
+		tb.Fatal(err)
+	}
+	return &tr
+}
+
+// TestCorpusParity extracts every corpus page and compares it with what
+// Chromium found.
+func TestCorpusParity(t *testing.T) {
+	tr := loadTruth(t)
+	exact := 0
+	for name, want := range tr.Pages {
+		data, err := os.ReadFile(filepath.Join(corpusDir, "readability", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := ParseBytes(data, "text/html", tr.Origin+"/"+name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		ok := t.Run(name, func(t *testing.T) {
+			compare(t, "button", page.Buttons, want.Button)
+			compare(t, "link", page.Links, want.Link)
+		})
+		if ok {
+			exact++
+		}
+	}
+	t.Logf("%d/%d pages exactly as Chromium sees them", exact, len(tr.Pages))
+}
