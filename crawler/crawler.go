@@ -1,0 +1,264 @@
+// Package crawler fetches pages and extracts their buttons and links: a
+// producer loads seeds into a frontier, a fixed pool of fetchers takes tasks
+// from it, and every task ends as exactly one record in a results.Sink.
+// It never formats output.
+package crawler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crawlkit/crawl/extract"
+	"github.com/crawlkit/crawl/internal/weburl"
+	"github.com/crawlkit/crawl/results"
+)
+
+// ErrInterrupted is the error of the records of URLs that were not crawled,
+// or were cut off, because the run was cancelled.
+var ErrInterrupted = errors.New("interrupted")
+
+// Crawler crawls URLs as its Config says. Run may be called more than once,
+// but not concurrently.
+type Crawler struct {
+	cfg             Config
+	client          *http.Client
+	log             *slog.Logger
+	header          http.Header // sent with every request
+	crossHostHeader http.Header // the same, minus credentials, after a redirect to another host
+
+	queued, done, failed, bytes atomic.Int64
+}
+
+// New returns a Crawler for cfg, its zero values replaced by defaults.
+func New(cfg Config) (*Crawler, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("crawler config: %w", err)
+	}
+	header := cfg.Header.Clone()
+	if header == nil {
+		header = make(http.Header)
+	}
+	header.Set("User-Agent", cfg.UserAgent)
+	if header.Get("Accept") == "" {
+		header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	}
+	if header.Get("Accept-Encoding") == "" {
+		header.Set("Accept-Encoding", "gzip, deflate")
+	}
+	cross := header.Clone()
+	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
+		cross.Del(k)
+	}
+	return &Crawler{cfg: cfg, client: newClient(cfg), log: cfg.Logger, header: header, crossHostHeader: cross}, nil
+}
+
+// Progress is a snapshot of the counters of the current or last run.
+type Progress struct {
+	Queued int64 // distinct URLs accepted
+	Done   int64 // records written
+	Failed int64 // records written with an error
+	Bytes  int64 // body bytes read
+}
+
+// Progress returns the counters of the current or last run; it is safe to
+// call while Run is going on.
+func (c *Crawler) Progress() Progress {
+	return Progress{Queued: c.queued.Load(), Done: c.done.Load(), Failed: c.failed.Load(), Bytes: c.bytes.Load()}
+}
+
+// Run crawls the seeds and puts one record per distinct seed URL into sink,
+// then returns once every one is done. When ctx is cancelled, no new URL is
+// fetched: requests in flight get Config.Grace to finish, and every URL not
+// crawled is recorded with the error "interrupted"; Run still reads all the
+// seeds, records them and returns ctx's error. Any other error is fatal (the
+// sink failed) and stops the run.
+func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Sink) error {
+	c.queued.Store(0)
+	c.done.Store(0)
+	c.failed.Store(0)
+	c.bytes.Store(0)
+	front := NewMemoryFrontier(4 * c.cfg.Concurrency)
+
+	// The run's own context ends only on a fatal error, so that an
+	// interrupted run still drains its seeds into records; fetches are cut
+	// off Grace after ctx ends.
+	g, runCtx := errgroup.WithContext(context.WithoutCancel(ctx))
+	fetchCtx, cutOff := context.WithCancel(runCtx)
+	defer cutOff()
+	stopTimer := afterGrace(ctx, c.cfg.Grace, cutOff)
+	defer stopTimer()
+
+	r := &run{front: front, sink: sink, stopped: ctx.Done()}
+	g.Go(func() error { return c.produce(runCtx, r, seeds) })
+	for id := range c.cfg.Concurrency {
+		g.Go(func() error { return c.work(runCtx, fetchCtx, r, id) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// run is the state shared by the goroutines of one Run.
+type run struct {
+	front Frontier
+	sink  results.Sink
+	// stopped is closed when Run's context ends: take no new URLs.
+	stopped <-chan struct{}
+}
+
+func (r *run) interrupted() bool {
+	select {
+	case <-r.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// afterGrace calls cutOff grace after ctx ends. The returned function stops
+// it from happening later.
+func afterGrace(ctx context.Context, grace time.Duration, cutOff func()) (stop func()) {
+	var mu sync.Mutex
+	var timer *time.Timer
+	stopAfter := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(grace, cutOff)
+	})
+	return func() {
+		stopAfter()
+		mu.Lock()
+		defer mu.Unlock()
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// produce adds every seed to the frontier, then closes it.
+func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) error {
+	for s := range seeds {
+		added, err := r.front.Add(ctx, Task{Seed: s})
+		if err != nil {
+			return err
+		}
+		if added {
+			c.queued.Add(1)
+		}
+	}
+	return r.front.Close(ctx)
+}
+
+// work is one fetcher: it takes tasks until the frontier is drained.
+func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
+	var buf bytes.Buffer
+	for {
+		t, err := r.front.Next(ctx)
+		if errors.Is(err, ErrDrained) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rec := c.crawl(fetchCtx, r, t, &buf)
+		if buf.Cap() > 1<<20 {
+			buf = bytes.Buffer{} // do not hold on to one huge page
+		}
+		c.log.Info("crawled", "url", t.URL, "worker", id, "status", rec.Status, "ms", rec.DurationMS, "error", rec.Error)
+		if err := r.sink.Put(rec); err != nil {
+			return fmt.Errorf("write record for %s: %w", t.URL, err)
+		}
+		c.done.Add(1)
+		c.bytes.Add(rec.Bytes)
+		if !rec.OK() {
+			c.failed.Add(1)
+		}
+		if err := r.front.Done(ctx, t); err != nil {
+			return err
+		}
+	}
+}
+
+// crawl fetches and extracts one task. Whatever happens is in the record.
+func (c *Crawler) crawl(ctx context.Context, r *run, t Task, buf *bytes.Buffer) results.Record {
+	rec := results.Record{URL: t.URL, Depth: t.Depth}
+	if r.interrupted() {
+		rec.Error = ErrInterrupted.Error()
+		return rec
+	}
+	target, err := parseTarget(t.Seed)
+	if err != nil {
+		rec.Error = err.Error()
+		return rec
+	}
+	start := time.Now()
+	rec.FetchedAt = start.UTC()
+	var resp *response
+	if t.Path != "" {
+		resp, err = c.readFile(t.Path, target.Href, buf)
+	} else {
+		resp, err = c.fetch(ctx, target, buf)
+	}
+	rec.DurationMS = time.Since(start).Milliseconds()
+	switch {
+	case err != nil && r.interrupted() && errors.Is(err, context.Canceled):
+		rec.Error = ErrInterrupted.Error()
+		return rec
+	case err != nil:
+		rec.Error = errorText(err)
+		return rec
+	}
+	rec.Status, rec.FinalURL, rec.ContentType = resp.status, resp.finalURL, resp.contentType
+	rec.Bytes, rec.Truncated = int64(len(resp.body)), resp.truncated
+	if resp.status != 0 && (resp.status < 200 || resp.status > 299) {
+		rec.Error = fmt.Sprintf("HTTP %d %s", resp.status, http.StatusText(resp.status))
+		return rec
+	}
+	if !resp.html {
+		return rec
+	}
+	page, err := extract.ParseBytes(resp.body, resp.contentType, resp.finalURL)
+	if err != nil {
+		rec.Error = "extract: " + err.Error()
+		return rec
+	}
+	rec.Button, rec.Link = page.Buttons, page.Links
+	return rec
+}
+
+// parseTarget parses a seed's URL; only http and https are fetched, and
+// file: only for seeds that name a local file.
+func parseTarget(s Seed) (weburl.URL, error) {
+	where := ""
+	if s.Source != "" {
+		where = s.Source + ": "
+	}
+	u, err := weburl.Parse(s.URL)
+	if err != nil {
+		hint := ""
+		if !strings.Contains(s.URL, "://") {
+			hint = " (no scheme: did you mean https://" + s.URL + "?)"
+		}
+		return u, fmt.Errorf("%sinvalid URL %q%s", where, s.URL, hint)
+	}
+	switch {
+	case u.Scheme == "http" || u.Scheme == "https":
+		return u, nil
+	case u.Scheme == "file" && s.Path != "":
+		return u, nil
+	}
+	return u, fmt.Errorf("%sunsupported scheme %q in %q: only http and https URLs are crawled", where, u.Scheme, s.URL)
+}

@@ -1,0 +1,245 @@
+package crawler
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/crawlkit/crawl/internal/weburl"
+)
+
+// response is what fetching one URL produced.
+type response struct {
+	status      int // 0 for a local file
+	finalURL    string
+	contentType string
+	body        []byte // at most MaxBody bytes, decompressed; only read for HTML
+	truncated   bool
+	html        bool
+}
+
+// newClient returns the one HTTP client a Crawler uses: idle connections
+// sized to the pool, compression handled by readBody so that MaxBody counts
+// decompressed bytes, and redirects left to fetch, which resolves them as a
+// browser would.
+func newClient(cfg Config) *http.Client {
+	dialer := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second), KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:            dialer.DialContext,
+			ForceAttemptHTTP2:      true,
+			MaxIdleConns:           2 * cfg.Concurrency,
+			MaxIdleConnsPerHost:    cfg.Concurrency,
+			IdleConnTimeout:        90 * time.Second,
+			TLSHandshakeTimeout:    min(cfg.Timeout, 10*time.Second),
+			ResponseHeaderTimeout:  cfg.Timeout,
+			ExpectContinueTimeout:  time.Second,
+			MaxResponseHeaderBytes: 1 << 20,
+			DisableCompression:     true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// fetch GETs target, following redirects, and reads the body of an HTML
+// response into buf. The whole exchange, redirects included, must finish
+// within the configured timeout.
+func (c *Crawler) fetch(ctx context.Context, target weburl.URL, buf *bytes.Buffer) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	header := c.header
+	for redirects := 0; ; redirects++ {
+		resp, err := c.client.Do(newRequest(ctx, target, header))
+		if err != nil {
+			return nil, err
+		}
+		loc := resp.Header.Get("Location")
+		if !isRedirect(resp.StatusCode) || loc == "" {
+			defer closeBody(resp.Body)
+			return c.readResponse(resp, target, buf)
+		}
+		closeBody(resp.Body)
+		if redirects == c.cfg.MaxRedirects {
+			return nil, fmt.Errorf("stopped after %d redirects", redirects)
+		}
+		next, err := weburl.Resolve(&target, loc, nil)
+		if err != nil {
+			return nil, fmt.Errorf("redirect to invalid URL %q", loc)
+		}
+		if next.Scheme != "http" && next.Scheme != "https" {
+			return nil, fmt.Errorf("redirect to %s: only http and https are followed", next.Href)
+		}
+		if next.Host != target.Host || next.Port != target.Port {
+			header = c.crossHostHeader
+		}
+		target = next
+	}
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// newRequest builds a GET for target. The path and query go on the wire
+// exactly as the URL Standard serialized them, as a browser sends them.
+func newRequest(ctx context.Context, target weburl.URL, header http.Header) *http.Request {
+	host := target.Host
+	if target.Port != "" {
+		host += ":" + target.Port
+	}
+	u := &url.URL{
+		Scheme:     target.Scheme,
+		Host:       host,
+		Opaque:     target.Path,
+		RawQuery:   target.Query,
+		ForceQuery: target.HasQuery && target.Query == "",
+	}
+	if target.Username != "" || target.Password != "" {
+		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
+	}
+	req := &http.Request{Method: http.MethodGet, URL: u, Host: host, Header: header.Clone()}
+	return req.WithContext(ctx)
+}
+
+func unescape(s string) string {
+	if v, err := url.PathUnescape(s); err == nil {
+		return v
+	}
+	return s
+}
+
+// readResponse reads the body of a successful HTML response. Other
+// responses are recorded by status and content type only.
+func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *bytes.Buffer) (*response, error) {
+	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: resp.Header.Get("Content-Type")}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return r, nil
+	}
+	if r.contentType != "" && !isHTML(r.contentType) {
+		return r, nil
+	}
+	body, err := decompress(resp)
+	if err != nil {
+		return nil, err
+	}
+	if r.truncated, err = readBody(body, c.cfg.MaxBody, buf); err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	r.body = buf.Bytes()
+	r.html = r.contentType != "" || isHTML(http.DetectContentType(r.body))
+	return r, nil
+}
+
+// decompress undoes the response's Content-Encoding. The transport's own
+// decompression is off so that this also happens when the server compresses
+// without being asked, and so that MaxBody limits decompressed bytes.
+func decompress(resp *http.Response) (io.Reader, error) {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		return zr, nil
+	case "deflate":
+		// Servers send zlib-wrapped or raw deflate; browsers take both.
+		br := bufio.NewReader(resp.Body)
+		if h, _ := br.Peek(2); len(h) == 2 && h[0]&0x0f == 8 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("deflate body: %w", err)
+			}
+			return zr, nil
+		}
+		return flate.NewReader(br), nil
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+}
+
+// readBody reads at most max bytes of r into buf, reporting whether more
+// was there. It reads one byte past max to tell.
+func readBody(r io.Reader, max int64, buf *bytes.Buffer) (truncated bool, err error) {
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
+		return false, err
+	}
+	if int64(buf.Len()) > max {
+		buf.Truncate(int(max))
+		return true, nil
+	}
+	return false, nil
+}
+
+// closeBody reads a little of what is left, so that the connection can be
+// reused when the rest is short, then closes the body.
+func closeBody(body io.ReadCloser) {
+	io.CopyN(io.Discard, body, 64<<10)
+	body.Close()
+}
+
+func isHTML(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+	}
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// readFile reads a local HTML file given as a seed.
+func (c *Crawler) readFile(path, fileURL string, buf *bytes.Buffer) (*response, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := &response{finalURL: fileURL}
+	if r.truncated, err = readBody(f, c.cfg.MaxBody, buf); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	r.body = buf.Bytes()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".html", ".htm":
+		r.contentType = "text/html"
+	case ".xhtml":
+		r.contentType = "application/xhtml+xml"
+	default:
+		r.contentType = http.DetectContentType(r.body)
+	}
+	r.html = isHTML(r.contentType)
+	return r, nil
+}
+
+// errorText describes a failed fetch for a record: the innermost useful
+// message, without the URL the record is already keyed by.
+func errorText(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timeout: " + err.Error()
+	}
+	return err.Error()
+}

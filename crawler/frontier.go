@@ -1,0 +1,165 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"sync"
+)
+
+// Seed is one input URL and where it came from.
+type Seed struct {
+	// URL is the input exactly as given; the record for it is keyed by it.
+	URL string
+	// Source says where the URL was read, such as "urls.txt:12", so that an
+	// error about it can point there. It may be empty.
+	Source string
+	// Path, when set, is a local HTML file to extract instead of fetching:
+	// URL is then its file: URL, the document's base. Only seeds with a Path
+	// ever read files; a file: URL without one is refused.
+	Path string
+}
+
+// Task is a URL waiting in the frontier.
+type Task struct {
+	Seed
+	// Depth is the number of links followed from a seed to reach the URL;
+	// seeds have depth 0.
+	Depth int
+}
+
+// ErrDrained is returned by Frontier.Next when the frontier is closed and
+// every task added to it is done: the crawl is over.
+var ErrDrained = errors.New("frontier drained")
+
+// Frontier is the queue of tasks waiting to be crawled, together with the set
+// of URLs already seen. The crawl ends when it is drained, which is decided by
+// counting tasks done, never by a timer.
+//
+// The in-memory frontier is the default; a shared one (Redis) can take its
+// place so that several processes crawl one frontier, and a task may add
+// the links it discovers before it is marked done.
+type Frontier interface {
+	// Add queues t unless its URL was added before, and reports whether it
+	// was new. It blocks while the frontier is full.
+	Add(ctx context.Context, t Task) (bool, error)
+	// Next returns the next task, blocking until there is one. It returns
+	// ErrDrained once the frontier is closed and every task is done.
+	Next(ctx context.Context) (Task, error)
+	// Done marks a task returned by Next as finished.
+	Done(ctx context.Context, t Task) error
+	// Close says no more seeds will be added.
+	Close(ctx context.Context) error
+}
+
+// memFrontier is the in-memory Frontier: a bounded FIFO queue and a set of
+// seen URLs, kept as 128-bit hashes so that a list of millions of URLs costs
+// 16 bytes each.
+type memFrontier struct {
+	seed [2]maphash.Seed
+
+	mu      sync.Mutex
+	seen    map[[2]uint64]struct{}
+	queue   []Task // queue[head:] waits to be taken
+	head    int
+	limit   int
+	pending int // added and not yet done
+	closed  bool
+	// changed is closed, and replaced, whenever the state above changes, to
+	// wake the goroutines waiting in Add and Next.
+	changed chan struct{}
+}
+
+// NewMemoryFrontier returns an in-memory frontier that holds at most limit
+// queued tasks before Add blocks.
+func NewMemoryFrontier(limit int) Frontier {
+	return &memFrontier{
+		seed:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		seen:    make(map[[2]uint64]struct{}),
+		limit:   max(limit, 1),
+		changed: make(chan struct{}),
+	}
+}
+
+// broadcast wakes every waiter; f.mu must be held.
+func (f *memFrontier) broadcast() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+// wait releases f.mu until the state changes or ctx ends, then takes it again.
+func (f *memFrontier) wait(ctx context.Context) error {
+	ch := f.changed
+	f.mu.Unlock()
+	defer f.mu.Lock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (f *memFrontier) Add(ctx context.Context, t Task) (bool, error) {
+	key := [2]uint64{maphash.String(f.seed[0], t.URL), maphash.String(f.seed[1], t.URL)}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, dup := f.seen[key]; dup {
+		return false, nil
+	}
+	f.seen[key] = struct{}{}
+	for len(f.queue)-f.head >= f.limit {
+		if err := f.wait(ctx); err != nil {
+			delete(f.seen, key)
+			return false, err
+		}
+	}
+	if f.head > 0 && f.head >= len(f.queue)/2 {
+		// Move the waiting tasks to the front so the slice stays bounded.
+		n := copy(f.queue, f.queue[f.head:])
+		clear(f.queue[n:])
+		f.queue, f.head = f.queue[:n], 0
+	}
+	f.queue = append(f.queue, t)
+	f.pending++
+	f.broadcast()
+	return true, nil
+}
+
+func (f *memFrontier) Next(ctx context.Context) (Task, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for {
+		if f.head < len(f.queue) {
+			t := f.queue[f.head]
+			f.queue[f.head] = Task{}
+			f.head++
+			f.broadcast()
+			return t, nil
+		}
+		if f.closed && f.pending == 0 {
+			return Task{}, ErrDrained
+		}
+		if err := f.wait(ctx); err != nil {
+			return Task{}, err
+		}
+	}
+}
+
+func (f *memFrontier) Done(context.Context, Task) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pending--
+	if f.pending == 0 {
+		f.broadcast()
+	}
+	return nil
+}
+
+func (f *memFrontier) Close(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	f.broadcast()
+	return nil
+}

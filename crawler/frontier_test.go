@@ -1,0 +1,82 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestMemoryFrontier(t *testing.T) {
+	ctx := context.Background()
+	f := NewMemoryFrontier(10)
+	for _, u := range []string{"a", "b", "a", "c", "b"} {
+		f.Add(ctx, Task{Seed: Seed{URL: u}})
+	}
+	f.Close(ctx)
+	var got []string
+	for {
+		tk, err := f.Next(ctx)
+		if errors.Is(err, ErrDrained) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, tk.URL)
+		f.Done(ctx, tk)
+	}
+	if len(got) != 3 || got[0] != "a" || got[1] != "b" || got[2] != "c" {
+		t.Errorf("got %v, want [a b c] in order", got)
+	}
+}
+
+// TestFrontierNotDrainedWhileTasksRun checks that Next waits for tasks in
+// progress: a task may still add work, so the crawl is not over.
+func TestFrontierNotDrainedWhileTasksRun(t *testing.T) {
+	ctx := context.Background()
+	f := NewMemoryFrontier(10)
+	f.Add(ctx, Task{Seed: Seed{URL: "a"}})
+	f.Close(ctx)
+	tk, _ := f.Next(ctx)
+	next := make(chan error, 1)
+	go func() { _, err := f.Next(ctx); next <- err }()
+	select {
+	case err := <-next:
+		t.Fatalf("Next returned %v while a task was in progress", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	f.Done(ctx, tk)
+	if err := <-next; !errors.Is(err, ErrDrained) {
+		t.Errorf("Next = %v after the last Done, want ErrDrained", err)
+	}
+}
+
+func TestFrontierAddBlocksWhenFull(t *testing.T) {
+	ctx := context.Background()
+	f := NewMemoryFrontier(2)
+	f.Add(ctx, Task{Seed: Seed{URL: "a"}})
+	f.Add(ctx, Task{Seed: Seed{URL: "b"}})
+	added := make(chan error, 1)
+	go func() { _, err := f.Add(ctx, Task{Seed: Seed{URL: "c"}}); added <- err }()
+	select {
+	case <-added:
+		t.Fatal("Add did not wait for room")
+	case <-time.After(50 * time.Millisecond):
+	}
+	f.Next(ctx)
+	if err := <-added; err != nil {
+		t.Fatal(err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if _, err := f.Add(cctx, Task{Seed: Seed{URL: "d"}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Add on a full frontier with a cancelled context = %v", err)
+	}
+	// A cancelled Add forgets the URL, so that it can be added again.
+	f.Next(ctx)
+	if ok, err := f.Add(ctx, Task{Seed: Seed{URL: "d"}}); !ok || err != nil {
+		t.Errorf("re-adding a URL whose Add was cancelled: %v, %v", ok, err)
+	}
+}
