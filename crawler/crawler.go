@@ -249,7 +249,7 @@ func parseTarget(s Seed) (weburl.URL, error) {
 	u, err := weburl.Parse(s.URL)
 	if err != nil {
 		hint := ""
-		if !strings.Contains(s.URL, "://") {
+		if _, err := weburl.Parse("https://" + s.URL); err == nil && !strings.Contains(s.URL, "://") {
 			hint = " (no scheme: did you mean https://" + s.URL + "?)"
 		}
 		return u, fmt.Errorf("%sinvalid URL %q%s", where, s.URL, hint)

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/crawlkit/crawl/crawler"
+	"github.com/crawlkit/crawl/results"
+)
+
+// crawl runs the crawl the options describe and writes its output.
+func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	logLevel := slog.LevelWarn
+	if o.verbose {
+		logLevel = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+	cfg, err := o.config(logger)
+	if err != nil {
+		return 0, err
+	}
+	c, err := crawler.New(cfg)
+	if err != nil {
+		return 0, usagef("%v", err)
+	}
+	in, err := openInputs(o, stdin, func(msg string) { fmt.Fprintf(stderr, "crawl: %s\n", msg) })
+	if err != nil {
+		return 0, err
+	}
+	defer in.close()
+	out, err := openOutput(o, stdout)
+	if err != nil {
+		return 0, err
+	}
+	t := &tally{next: out.sink, statuses: make(map[string]int)}
+	progress := startProgress(c, o, stderr)
+	start := time.Now()
+	runErr := c.Run(ctx, in.seeds(), t)
+	progress.stop()
+	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
+	if runErr != nil && !interrupted {
+		out.abort()
+		return 0, runErr
+	}
+	if err := out.finish(); err != nil {
+		return 0, fmt.Errorf("write %s: %w", o.output, err)
+	}
+	if !o.quiet {
+		fmt.Fprintln(stderr, t.summary(time.Since(start)))
+	}
+	switch {
+	case in.err != nil:
+		return 0, in.err
+	case interrupted:
+		fmt.Fprintln(stderr, "crawl: interrupted; URLs not crawled are recorded with the error \"interrupted\"")
+		return exitInterrupted, nil
+	case t.failed > 0:
+		return exitSomeFailed, nil
+	}
+	return exitOK, nil
+}
+
+// output is where records go: a JSON object written at the end (to a file
+// atomically), or JSON lines written as each record finishes.
+type output struct {
+	sink   results.Sink
+	finish func() error // writes what is left and makes it final
+	abort  func()       // leaves an output file as it was, when possible
+}
+
+func openOutput(o *options, stdout io.Writer) (*output, error) {
+	switch {
+	case o.format == "jsonl" && o.output == "-":
+		return &output{sink: results.NewJSONL(stdout), finish: func() error { return nil }, abort: func() {}}, nil
+	case o.format == "jsonl":
+		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return nil, err
+		}
+		return jsonlFile(f), nil
+	case o.output == "-":
+		m := results.NewMap()
+		return &output{sink: m, finish: func() error { return results.WriteJSON(stdout, m.Sorted()) }, abort: func() {}}, nil
+	}
+	f, err := results.CreateAtomic(o.output)
+	if err != nil {
+		return nil, err
+	}
+	m := results.NewMap()
+	return &output{
+		sink: m,
+		finish: func() error {
+			if err := results.WriteJSON(f, m.Sorted()); err != nil {
+				f.Abort()
+				return err
+			}
+			return f.Commit()
+		},
+		abort: func() { f.Abort() },
+	}, nil
+}
+
+// jsonlFile streams records to f and syncs it every second, so that after a
+// crash at most the last second of records is lost to a power failure and
+// none to a killed process.
+func jsonlFile(f *os.File) *output {
+	w := results.NewJSONL(f)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				w.Sync()
+			case <-done:
+				return
+			}
+		}
+	})
+	stop := func() error {
+		close(done)
+		wg.Wait()
+		return errors.Join(w.Sync(), f.Close())
+	}
+	return &output{sink: w, finish: stop, abort: func() { stop() }}
+}
+
+// tally counts records by outcome for the summary, and passes them on.
+type tally struct {
+	next results.Sink
+
+	mu       sync.Mutex
+	statuses map[string]int
+	ok       int
+	failed   int
+	bytes    int64
+}
+
+func (t *tally) Put(r results.Record) error {
+	t.mu.Lock()
+	switch {
+	case r.Status != 0:
+		t.statuses[strconv.Itoa(r.Status)]++
+	case r.Error == crawler.ErrInterrupted.Error():
+		t.statuses["interrupted"]++
+	case r.Error != "":
+		t.statuses["no response"]++
+	default:
+		t.statuses["file"]++
+	}
+	if r.OK() {
+		t.ok++
+	} else {
+		t.failed++
+	}
+	t.bytes += r.Bytes
+	t.mu.Unlock()
+	return t.next.Put(r)
+}
+
+// summary is the line printed on stderr at the end of a run.
+func (t *tally) summary(elapsed time.Duration) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	keys := make([]string, 0, len(t.statuses))
+	for k := range t.statuses {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, t.statuses[k])
+	}
+	n := t.ok + t.failed
+	rate := float64(n) / max(elapsed.Seconds(), 1e-9)
+	return fmt.Sprintf("crawl: %d URLs in %s (%.1f pages/s): %d ok, %d failed [%s]; %s read",
+		n, elapsed.Round(time.Millisecond), rate, t.ok, t.failed, strings.Join(parts, ", "), humanBytes(t.bytes))
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// progress draws a bar on stderr from the crawler's counters while a run
+// goes on; it is a display refreshed on a timer, nothing waits for it.
+type progress struct {
+	stop func()
+}
+
+func startProgress(c *crawler.Crawler, o *options, stderr io.Writer) *progress {
+	if o.quiet || o.noProgress || o.verbose || !isTerminal(stderr) {
+		return &progress{stop: func() {}}
+	}
+	bar := progressbar.NewOptions64(-1,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("crawling"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("pages"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	update := func() {
+		p := c.Progress()
+		bar.ChangeMax64(max(p.Queued, 1))
+		bar.Describe(fmt.Sprintf("crawling (%d errors)", p.Failed))
+		bar.Set64(p.Done)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				update()
+			case <-done:
+				return
+			}
+		}
+	})
+	return &progress{stop: func() {
+		close(done)
+		wg.Wait()
+		update()
+		bar.Finish()
+	}}
+}

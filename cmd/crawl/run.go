@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/crawlkit/crawl/crawler"
+)
+
+// Exit codes; DESIGN.md lists them.
+const (
+	exitOK          = 0
+	exitFatal       = 1
+	exitUsage       = 2
+	exitSomeFailed  = 4
+	exitInterrupted = 130
+)
+
+// options are the parsed command line.
+type options struct {
+	output, format string
+	inputs         []string
+	concurrency    int
+	timeout        time.Duration
+	maxBody        byteSize
+	maxRedirects   int
+	userAgent      string
+	headers        []string
+	quiet          bool
+	noProgress     bool
+	verbose        bool
+	version        bool
+	args           []string
+}
+
+// usageError is a problem with the command line: exit 2 with a hint.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+func newFlagSet(o *options) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("crawl", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringVarP(&o.output, "output", "o", "-", "write results to `FILE` (- for stdout); a JSON file is replaced atomically")
+	fs.StringVarP(&o.format, "format", "f", "", "output `FORMAT`: json (one object keyed by URL) or jsonl (a line per URL, as it finishes); default json, or jsonl for an output ending in .jsonl")
+	fs.StringArrayVarP(&o.inputs, "input", "i", nil, "read URLs from `FILE`, one per line (- for stdin; blank lines and # comments skipped); repeatable")
+	fs.IntVarP(&o.concurrency, "concurrency", "c", crawler.DefaultConcurrency, "`N` fetchers working at once")
+	fs.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time limit for one URL, from the request to the last byte, redirects included")
+	o.maxBody = crawler.DefaultMaxBody
+	fs.Var(&o.maxBody, "max-body", "read at most `SIZE` of a body after decompression (e.g. 512KiB, 10MiB); the record of a longer page says truncated")
+	fs.IntVar(&o.maxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "follow at most `N` redirects per URL")
+	fs.StringVarP(&o.userAgent, "user-agent", "A", "", "send `UA` as User-Agent (default crawl/<version>)")
+	fs.StringArrayVarP(&o.headers, "header", "H", nil, "send the header `'K: V'` with every request; repeatable")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
+	fs.BoolVar(&o.noProgress, "no-progress", false, "do not show the progress bar")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every URL with the fetcher that handled it")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return fs
+}
+
+func parseOptions(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := newFlagSet(o)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usagef("%v", err)
+	}
+	o.args = fs.Args()
+	switch {
+	case o.format == "" && strings.HasSuffix(o.output, ".jsonl"):
+		o.format = "jsonl"
+	case o.format == "":
+		o.format = "json"
+	case o.format != "json" && o.format != "jsonl":
+		return nil, usagef("--format %q: want json or jsonl", o.format)
+	}
+	if o.concurrency < 1 {
+		return nil, usagef("--concurrency %d: want at least 1", o.concurrency)
+	}
+	if o.timeout <= 0 {
+		return nil, usagef("--timeout %v: want a positive duration such as 30s", o.timeout)
+	}
+	if o.maxBody <= 0 {
+		return nil, usagef("--max-body %v: want a positive size", o.maxBody)
+	}
+	if o.maxRedirects < 0 {
+		return nil, usagef("--max-redirects %d: want 0 or more", o.maxRedirects)
+	}
+	return o, nil
+}
+
+// config turns the options into a crawler.Config.
+func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
+	header := make(http.Header)
+	for _, h := range o.headers {
+		k, v, ok := strings.Cut(h, ":")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return crawler.Config{}, usagef("--header %q: want 'Name: value'", h)
+		}
+		header.Add(k, strings.TrimSpace(v))
+	}
+	redirects := o.maxRedirects
+	if redirects == 0 {
+		redirects = -1 // crawler.Config reads 0 as "the default"
+	}
+	return crawler.Config{
+		Concurrency:  o.concurrency,
+		Timeout:      o.timeout,
+		MaxBody:      int64(o.maxBody),
+		MaxRedirects: redirects,
+		UserAgent:    o.userAgent,
+		Header:       header,
+		Logger:       logger,
+	}, nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `Usage: crawl [flags] [URL | FILE.html | DIR ...]
+
+Fetches each URL and reports the ids of its <button> elements and the
+targets of its <a href> links, as JSON keyed by URL. Local .html files and
+directories of them are read offline. With no URL arguments and no -i,
+URLs are read from stdin, one per line.
+
+Flags:
+%s
+Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
+2 usage error, 1 fatal error, 130 interrupted (results so far are written).
+`, newFlagSet(&options{}).FlagUsages())
+}
+
+// run is the whole command, testable in-process: it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, stderr)
+	if errors.Is(err, pflag.ErrHelp) {
+		usage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "crawl %s\n", crawler.Version())
+		return exitOK
+	}
+	code, err := crawl(ctx, o, stdin, stdout, stderr)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	return code
+}
+
+// fail reports err and returns its exit code.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "crawl: %v\n", err)
+	if errors.As(err, new(usageError)) {
+		fmt.Fprintln(stderr, "Try 'crawl --help' for more information.")
+		return exitUsage
+	}
+	return exitFatal
+}
