@@ -1,0 +1,238 @@
+// Command crawlbench measures crawl against other programs doing the same
+// job, side by side in one run, on pages served from 127.0.0.1.
+//
+//	go run ./cmd/crawlbench -scenarios A,B,C,D -runs 3
+//
+// It builds crawl from this module and the contestants from bench/ (a
+// separate module, so crawl itself never depends on them), serves the pages
+// with internal/fixtureserver, runs every program on the same URL list and
+// reports pages/s, CPU seconds and peak RSS, and the ratios between them.
+// Run it from the repository root.
+package main
+
+import (
+	"cmp"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/crawlkit/crawl/internal/fixtureserver"
+)
+
+// scenario is one benchmark setting.
+type scenario struct {
+	name        string
+	about       string
+	small       bool // generated small pages instead of the corpus
+	urls        int
+	latency     time.Duration
+	concurrency int
+	jsonl       bool
+	contestants []string
+}
+
+var scenarios = []scenario{
+	{name: "A", about: "2000 corpus pages, no latency, -c 32", urls: 2000, concurrency: 32, contestants: []string{"crawl", "colly", "tokenize"}},
+	{name: "B", about: "2000 corpus pages, 20 ms latency, -c 64", urls: 2000, latency: 20 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
+	{name: "C", about: "5000 small pages, 100 ms latency, -c 64 (ceiling 640 pages/s)", small: true, urls: 5000, latency: 100 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
+	{name: "D10k", about: "10 000 small pages, -f jsonl, -c 64", small: true, urls: 10000, concurrency: 64, jsonl: true, contestants: []string{"crawl"}},
+	{name: "D100k", about: "100 000 small pages, -f jsonl, -c 64", small: true, urls: 100000, concurrency: 64, jsonl: true, contestants: []string{"crawl"}},
+}
+
+func main() {
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k and D100k)")
+	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
+	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("crawlbench: ")
+
+	dir, err := os.MkdirTemp("", "crawlbench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bins, err := build(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		want[strings.TrimSpace(s)] = true
+	}
+	fmt.Printf("| scenario | program | pages/s | CPU s | peak RSS MB | records ok/failed | pages/s vs colly | vs tokenize | RSS vs colly |\n")
+	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, sc := range scenarios {
+		if !want[sc.name] && !want[strings.TrimRight(sc.name, "0123456789k")] {
+			continue
+		}
+		var pages *fixtureserver.Pages
+		if sc.small {
+			pages = fixtureserver.Small(1000)
+		} else if pages, err = fixtureserver.LoadDir(*corpus); err != nil {
+			log.Fatalf("scenario %s needs the corpus: %v", sc.name, err)
+		}
+		if err := runScenario(sc, pages, bins, dir, *runs); err != nil {
+			log.Fatalf("scenario %s: %v", sc.name, err)
+		}
+	}
+	if want["A"] {
+		if err := startup(bins["crawl"], *corpus, *runs); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// build compiles crawl and the contestants into dir.
+func build(dir string) (map[string]string, error) {
+	bins := map[string]string{
+		"crawl":    filepath.Join(dir, "crawl"),
+		"colly":    filepath.Join(dir, "colly"),
+		"tokenize": filepath.Join(dir, "tokenize"),
+	}
+	steps := [][]string{
+		{"go", "build", "-o", bins["crawl"], "./cmd/crawl"},
+		{"go", "build", "-C", "bench", "-o", bins["colly"], "./colly"},
+		{"go", "build", "-C", "bench", "-o", bins["tokenize"], "./tokenize"},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
+		}
+	}
+	return bins, nil
+}
+
+// measurement is one program's run.
+type measurement struct {
+	wall, cpu time.Duration
+	rssMB     float64
+	ok, fail  int
+}
+
+func (m measurement) pagesPerSec() float64 { return float64(m.ok+m.fail) / m.wall.Seconds() }
+
+func runScenario(sc scenario, pages *fixtureserver.Pages, bins map[string]string, dir string, runs int) error {
+	srv, err := fixtureserver.Start(pages, sc.latency)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	list := filepath.Join(dir, "urls-"+sc.name+".txt")
+	var b strings.Builder
+	for i := range sc.urls {
+		b.WriteString(srv.URL(i))
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	results := map[string][]measurement{}
+	for range runs { // interleaved, so that drift in the machine hits everyone alike
+		for _, name := range sc.contestants {
+			m, err := runOnce(name, bins[name], sc, list, dir)
+			if err != nil {
+				return err
+			}
+			results[name] = append(results[name], m)
+		}
+	}
+	median := map[string]measurement{}
+	for name, ms := range results {
+		slices.SortFunc(ms, func(a, b measurement) int { return cmp.Compare(a.wall, b.wall) })
+		median[name] = ms[len(ms)/2]
+	}
+	for _, name := range sc.contestants {
+		m := median[name]
+		ratio := func(other string, f func(measurement) float64) string {
+			o, ok := median[other]
+			if !ok || other == name {
+				return "–"
+			}
+			return fmt.Sprintf("%.2f×", f(m)/f(o))
+		}
+		fmt.Printf("| %s | %s | %.0f | %.2f | %.0f | %d/%d | %s | %s | %s |\n", sc.name, name, m.pagesPerSec(), m.cpu.Seconds(), m.rssMB, m.ok, m.fail,
+			ratio("colly", measurement.pagesPerSec), ratio("tokenize", measurement.pagesPerSec),
+			ratio("colly", func(m measurement) float64 { return m.rssMB }))
+	}
+	fmt.Printf("| | *%s* | | | | | | | |\n", sc.about)
+	return nil
+}
+
+// runOnce runs one program over the list and checks that every URL is in
+// its output.
+func runOnce(name, bin string, sc scenario, list, dir string) (measurement, error) {
+	out := filepath.Join(dir, "out-"+name)
+	args := []string{"-i", list, "-o", out, "-c", fmt.Sprint(sc.concurrency)}
+	if name == "crawl" {
+		args = append(args, "-q")
+		if sc.jsonl {
+			args = append(args, "-f", "jsonl")
+		}
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 4 {
+		err = nil // some URLs failed; counted below
+	}
+	if err != nil {
+		return measurement{}, fmt.Errorf("%s: %v", name, err)
+	}
+	m := measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rssMB: maxRSSMB(cmd.ProcessState)}
+	m.ok, m.fail, err = countRecords(out, sc.jsonl && name == "crawl")
+	if err != nil {
+		return m, fmt.Errorf("%s output: %v", name, err)
+	}
+	if m.ok+m.fail != sc.urls {
+		return m, fmt.Errorf("%s wrote %d records for %d URLs", name, m.ok+m.fail, sc.urls)
+	}
+	return m, nil
+}
+
+// startup measures how soon crawl sends its first request and how long an
+// empty run takes.
+func startup(bin, corpus string, runs int) error {
+	pages, err := fixtureserver.LoadDir(corpus)
+	if err != nil {
+		return err
+	}
+	srv, err := fixtureserver.Start(pages, 0)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	var first, empty []time.Duration
+	for range max(runs, 5) {
+		srv.Reset()
+		cmd := exec.Command(bin, "-q", "-o", os.DevNull, srv.URL(0))
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("crawl one URL: %v", err)
+		}
+		first = append(first, srv.FirstRequest().Sub(start))
+
+		cmd = exec.Command(bin, "-q", "-o", os.DevNull)
+		cmd.Stdin = strings.NewReader("")
+		start = time.Now()
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("empty run: %v", err)
+		}
+		empty = append(empty, time.Since(start))
+	}
+	slices.Sort(first)
+	slices.Sort(empty)
+	fmt.Printf("\ncrawl startup to first request: median %v (min %v); empty run: median %v (min %v)\n",
+		first[len(first)/2].Round(100*time.Microsecond), first[0].Round(100*time.Microsecond),
+		empty[len(empty)/2].Round(100*time.Microsecond), empty[0].Round(100*time.Microsecond))
+	return nil
+}
