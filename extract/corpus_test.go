@@ -64,3 +64,53 @@ func TestCorpusParity(t *testing.T) {
 	}
 	t.Logf("%d/%d pages exactly as Chromium sees them", exact, len(tr.Pages))
 }
+
+// BenchmarkExtract extracts every corpus page, as the crawler does, on one
+// goroutine: b.SetBytes makes the MB/s figure the corpus throughput.
+func BenchmarkExtract(b *testing.B) {
+	docs, names, size := loadCorpus(b)
+	tr := loadTruth(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, d := range docs {
+			if _, err := ParseBytes(d, "text/html", tr.Origin+"/"+names[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkReference is the same work with the reference extractor
+// (x/net/html's tree), for comparison.
+func BenchmarkReference(b *testing.B) {
+	docs, names, size := loadCorpus(b)
+	tr := loadTruth(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, d := range docs {
+			if _, err := referenceParse(d, "text/html", tr.Origin+"/"+names[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func loadCorpus(tb testing.TB) (docs [][]byte, names []string, size int64) {
+	tb.Helper()
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "readability", "*.html"))
+	if len(files) == 0 {
+		tb.Skipf("corpus not present at %s; skipping", corpusDir)
+	}
+	for _, f := range files {
+		d, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		docs = append(docs, d)
+		names = append(names, filepath.Base(f))
+		size += int64(len(d))
+	}
+	return docs, names, size
+}

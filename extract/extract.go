@@ -5,15 +5,18 @@
 package extract
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"unsafe"
 
-	"github.com/crawlkit/crawl/internal/weburl"
-	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
+
+	"github.com/crawlkit/crawl/internal/html5"
+	"github.com/crawlkit/crawl/internal/weburl"
 )
 
 // Page is what one document holds.
@@ -29,6 +32,11 @@ type Page struct {
 	Charset string
 }
 
+// ErrTooComplex is returned, with the part of the page that was parsed, for
+// a document whose markup would build a tree out of proportion to its size
+// (hostile nesting of formatting elements).
+var ErrTooComplex = html5.ErrTooComplex
+
 // Parse reads a whole HTML document from r and extracts its page.
 // contentType is the Content-Type the document was served with ("" if none);
 // its charset parameter takes part in choosing the encoding. docURL is the
@@ -42,59 +50,56 @@ func Parse(r io.Reader, contentType, docURL string) (*Page, error) {
 	return ParseBytes(data, contentType, docURL)
 }
 
+// extractor is the reusable state of one extraction: the parser's tree and
+// tables, the decoding buffer and the resolver's buffer.
+type extractor struct {
+	parser  html5.Parser
+	decoded []byte
+	links   []*html5.Node
+	seen    map[string]struct{}
+}
+
+var extractors = sync.Pool{New: func() any { return new(extractor) }}
+
 // ParseBytes is Parse for a document already in memory. It does not keep or
-// modify data.
+// modify data. It may be called from many goroutines at once.
 func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 	base, err := weburl.Parse(docURL)
 	if err != nil {
 		return nil, fmt.Errorf("document URL %q: %w", docURL, err)
 	}
-	text, enc, name, err := decode(data, contentType)
+	x := extractors.Get().(*extractor)
+	defer x.release()
+	enc, name, _ := charset.DetermineEncoding(data, contentType)
+	text, err := x.decode(data, enc, name)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := html.ParseWithOptions(bytes.NewReader(text), html.ParseOptionEnableScripting(false))
-	if err != nil {
-		return nil, fmt.Errorf("parse HTML: %w", err)
+	root, parseErr := x.parser.Parse(text)
+	if parseErr != nil && !errors.Is(parseErr, html5.ErrTooComplex) {
+		return nil, parseErr
 	}
-	var w walker
-	w.walk(doc)
+	page := &Page{Charset: name}
+	baseNode := x.collect(root, page)
 	queryEnc := queryEncoder(enc, name)
-	if w.hasBase {
+	if baseNode != nil {
+		href, _ := x.parser.Attr(baseNode, "href")
 		// A <base href> that does not parse leaves the document URL as base.
-		if u, err := weburl.Resolve(&base, w.base, queryEnc); err == nil {
+		if u, err := weburl.Resolve(&base, bytesView(href), queryEnc); err == nil {
 			base = u
 		}
 	}
-	r := weburl.NewResolver(base, queryEnc)
-	page := &Page{Buttons: dedup(w.buttons), Links: make([]string, 0, len(w.hrefs)), Charset: name}
-	seen := make(map[string]struct{}, len(w.hrefs))
-	for _, href := range w.hrefs {
-		u, err := r.Resolve(href)
-		if err != nil {
-			continue
-		}
-		if _, dup := seen[u.Href]; !dup {
-			seen[u.Href] = struct{}{}
-			page.Links = append(page.Links, u.Href)
-		}
-	}
-	return page, nil
+	page.Links = x.resolve(weburl.NewResolver(base, queryEnc))
+	return page, parseErr
 }
 
-// decode turns data into UTF-8 the way a browser picks the encoding: byte
-// order mark, then the Content-Type charset, then <meta> in the first 1024
-// bytes, then a guess.
-func decode(data []byte, contentType string) ([]byte, encoding.Encoding, string, error) {
-	enc, name, _ := charset.DetermineEncoding(data, contentType)
-	if name == "utf-8" {
-		return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), enc, name, nil
+func (x *extractor) release() {
+	if cap(x.decoded) > 1<<20 {
+		x.decoded = nil // do not pin one huge page's memory
 	}
-	text, err := enc.NewDecoder().Bytes(data)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("decode %s: %w", name, err)
-	}
-	return text, enc, name, nil
+	x.links = x.links[:0]
+	clear(x.seen)
+	extractors.Put(x)
 }
 
 // queryEncoder returns how link queries are encoded in a document of the
@@ -114,54 +119,89 @@ func queryEncoder(enc encoding.Encoding, name string) weburl.QueryEncoder {
 	}
 }
 
-// walker collects, in tree order, what the document's DOM holds.
-type walker struct {
-	buttons, hrefs []string
-	base           string
-	hasBase        bool
-}
-
-func (w *walker) walk(n *html.Node) {
-	if n.Type == html.ElementNode && n.Namespace == "" {
-		switch n.DataAtom {
-		case atom.A:
-			if v, ok := attr(n, "href"); ok {
-				w.hrefs = append(w.hrefs, v)
-			}
-		case atom.Button:
-			if v, ok := attr(n, "id"); ok && v != "" {
-				w.buttons = append(w.buttons, v)
-			}
-		case atom.Base:
-			if v, ok := attr(n, "href"); ok && !w.hasBase {
-				w.base, w.hasBase = v, true
-			}
-		case atom.Template:
-			return // template contents are not part of the document
-		}
-	}
+// collect walks the tree in document order, gathering button ids into page
+// and the <a> elements with an href into x.links. It returns the first
+// <base> with an href. Template contents are not part of the document.
+func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		w.walk(c)
+		if c.Namespace == "" {
+			switch c.DataAtom {
+			case atom.A:
+				if _, ok := x.parser.Attr(c, "href"); ok {
+					x.links = append(x.links, c)
+				}
+			case atom.Button:
+				if id, ok := x.parser.Attr(c, "id"); ok && len(id) > 0 {
+					x.addButton(page, id)
+				}
+			case atom.Base:
+				if _, ok := x.parser.Attr(c, "href"); ok && base == nil {
+					base = c
+				}
+			case atom.Template:
+				continue
+			}
+		}
+		if b := x.collect(c, page); base == nil {
+			base = b
+		}
+	}
+	return base
+}
+
+// resolve resolves the collected links, dropping repeats and hrefs that are
+// not URLs.
+func (x *extractor) resolve(r *weburl.Resolver) []string {
+	links := make([]string, 0, len(x.links))
+	if x.seen == nil {
+		x.seen = make(map[string]struct{})
+	}
+	clear(x.seen) // the buttons' set is done with
+	for _, n := range x.links {
+		href, _ := x.parser.Attr(n, "href")
+		u, err := r.Resolve(bytesView(href))
+		if err != nil {
+			continue
+		}
+		if _, dup := x.seen[u.Href]; !dup {
+			x.seen[u.Href] = struct{}{}
+			links = append(links, u.Href)
+		}
+	}
+	return links
+}
+
+// addButton adds id to the page's buttons unless it is there already.
+// Pages have few buttons, so they are compared one by one until there are
+// many, then kept in x.seen (which links use after the walk).
+func (x *extractor) addButton(page *Page, id []byte) {
+	const few = 32
+	if len(page.Buttons) < few {
+		for _, s := range page.Buttons {
+			if s == string(id) {
+				return
+			}
+		}
+	} else {
+		if x.seen == nil {
+			x.seen = make(map[string]struct{})
+		}
+		if len(page.Buttons) == few {
+			for _, s := range page.Buttons {
+				x.seen[s] = struct{}{}
+			}
+		}
+		if _, dup := x.seen[string(id)]; dup {
+			return
+		}
+	}
+	s := string(id)
+	page.Buttons = append(page.Buttons, s)
+	if len(page.Buttons) > few {
+		x.seen[s] = struct{}{}
 	}
 }
 
-func attr(n *html.Node, key string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Namespace == "" && a.Key == key {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-func dedup(ss []string) []string {
-	out := make([]string, 0, len(ss))
-	seen := make(map[string]struct{}, len(ss))
-	for _, s := range ss {
-		if _, dup := seen[s]; !dup {
-			seen[s] = struct{}{}
-			out = append(out, s)
-		}
-	}
-	return out
-}
+// bytesView returns b as a string without copying, for a callee that does
+// not keep it.
+func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

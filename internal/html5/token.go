@@ -64,6 +64,9 @@ type Tokenizer struct {
 	nameBuf []byte
 	textBuf []byte
 	valBuf  []byte
+	// attrNames holds the lower-cased names of the current tag's
+	// attributes once it has too many to compare one by one.
+	attrNames map[string]struct{}
 }
 
 // Reset starts tokenizing doc, reusing the tokenizer's buffers.
@@ -394,12 +397,32 @@ func (z *Tokenizer) tag(i int, end bool) TokenType {
 }
 
 // addAttr keeps a, unless the tag already has an attribute of that name.
+// Past a few attributes the names go in a set, so that a tag with a huge
+// number of them costs linear time.
 func (z *Tokenizer) addAttr(a Attr) {
+	const few = 16
 	name := z.doc[a.name.start:a.name.end]
-	for j := z.attrStart; j < len(z.attrs); j++ {
-		if equalFoldBytes(z.AttrName(j), name) {
+	if n := len(z.attrs) - z.attrStart; n < few {
+		for j := z.attrStart; j < len(z.attrs); j++ {
+			if equalFoldBytes(z.AttrName(j), name) {
+				return
+			}
+		}
+	} else {
+		if n == few {
+			if z.attrNames == nil {
+				z.attrNames = make(map[string]struct{})
+			}
+			clear(z.attrNames)
+			for j := z.attrStart; j < len(z.attrs); j++ {
+				z.attrNames[string(bytes.ToLower(z.AttrName(j)))] = struct{}{}
+			}
+		}
+		key := string(bytes.ToLower(name))
+		if _, dup := z.attrNames[key]; dup {
 			return
 		}
+		z.attrNames[key] = struct{}{}
 	}
 	z.attrs = append(z.attrs, a)
 }

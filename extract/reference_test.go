@@ -1,0 +1,110 @@
+package extract
+
+// The reference extractor: the definition of what extract must produce,
+// written the obvious way on golang.org/x/net/html's tree (html.Parse with
+// scripting off). It is too slow for the crawler, and the fast extractor is
+// tested against it.
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/crawlkit/crawl/internal/weburl"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
+)
+
+// referenceParse extracts a page the obvious way, for comparison.
+func referenceParse(data []byte, contentType, docURL string) (*Page, error) {
+	base, err := weburl.Parse(docURL)
+	if err != nil {
+		return nil, fmt.Errorf("document URL %q: %w", docURL, err)
+	}
+	enc, name, _ := charset.DetermineEncoding(data, contentType)
+	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if name != "utf-8" {
+		if text, err = enc.NewDecoder().Bytes(data); err != nil {
+			return nil, err
+		}
+	}
+	doc, err := html.ParseWithOptions(bytes.NewReader(text), html.ParseOptionEnableScripting(false))
+	if err != nil {
+		return nil, fmt.Errorf("parse HTML: %w", err)
+	}
+	var w walker
+	w.walk(doc)
+	queryEnc := queryEncoder(enc, name)
+	if w.hasBase {
+		// A <base href> that does not parse leaves the document URL as base.
+		if u, err := weburl.Resolve(&base, w.base, queryEnc); err == nil {
+			base = u
+		}
+	}
+	r := weburl.NewResolver(base, queryEnc)
+	page := &Page{Buttons: dedup(w.buttons), Links: make([]string, 0, len(w.hrefs)), Charset: name}
+	seen := make(map[string]struct{}, len(w.hrefs))
+	for _, href := range w.hrefs {
+		u, err := r.Resolve(href)
+		if err != nil {
+			continue
+		}
+		if _, dup := seen[u.Href]; !dup {
+			seen[u.Href] = struct{}{}
+			page.Links = append(page.Links, u.Href)
+		}
+	}
+	return page, nil
+}
+
+// walker collects, in tree order, what the document's DOM holds.
+type walker struct {
+	buttons, hrefs []string
+	base           string
+	hasBase        bool
+}
+
+func (w *walker) walk(n *html.Node) {
+	if n.Type == html.ElementNode && n.Namespace == "" {
+		switch n.DataAtom {
+		case atom.A:
+			if v, ok := attr(n, "href"); ok {
+				w.hrefs = append(w.hrefs, v)
+			}
+		case atom.Button:
+			if v, ok := attr(n, "id"); ok && v != "" {
+				w.buttons = append(w.buttons, v)
+			}
+		case atom.Base:
+			if v, ok := attr(n, "href"); ok && !w.hasBase {
+				w.base, w.hasBase = v, true
+			}
+		case atom.Template:
+			return // template contents are not part of the document
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c)
+	}
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func dedup(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	seen := make(map[string]struct{}, len(ss))
+	for _, s := range ss {
+		if _, dup := seen[s]; !dup {
+			seen[s] = struct{}{}
+			out = append(out, s)
+		}
+	}
+	return out
+}
