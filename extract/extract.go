@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/net/html/atom"
-	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 
 	"github.com/crawlkit/crawl/internal/html5"
@@ -70,7 +71,7 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 	}
 	x := extractors.Get().(*extractor)
 	defer x.release()
-	enc, name, _ := charset.DetermineEncoding(data, contentType)
+	enc, name := determineEncoding(data, contentType, base.Scheme == "file")
 	text, err := x.decode(data, enc, name)
 	if err != nil {
 		return nil, err
@@ -79,7 +80,7 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 	if parseErr != nil && !errors.Is(parseErr, html5.ErrTooComplex) {
 		return nil, parseErr
 	}
-	page := &Page{Charset: name}
+	page := &Page{Buttons: []string{}, Charset: name}
 	baseNode := x.collect(root, page)
 	queryEnc := queryEncoder(enc, name)
 	if baseNode != nil {
@@ -103,19 +104,33 @@ func (x *extractor) release() {
 }
 
 // queryEncoder returns how link queries are encoded in a document of the
-// given encoding: in that encoding, characters it lacks written as &#N;, as
-// browsers do. UTF-8 and UTF-16 documents use UTF-8 (nil).
+// given encoding, as Chromium does: in that encoding, and a character the
+// encoding lacks as its numeric reference, already percent-encoded
+// ("%26%23NNNN%3B"). UTF-8 and UTF-16 documents use UTF-8 (nil).
 func queryEncoder(enc encoding.Encoding, name string) weburl.QueryEncoder {
 	switch name {
 	case "utf-8", "utf-16be", "utf-16le", "replacement":
 		return nil
 	}
 	return func(dst []byte, q string) []byte {
-		b, err := encoding.HTMLEscapeUnsupported(enc.NewEncoder()).String(q)
-		if err != nil {
-			return append(dst, q...)
+		e := enc.NewEncoder()
+		var buf [utf8.UTFMax]byte
+		for _, r := range q {
+			if r < utf8.RuneSelf {
+				dst = append(dst, byte(r))
+				continue
+			}
+			out, err := e.Bytes(utf8.AppendRune(buf[:0], r))
+			if err != nil {
+				dst = append(dst, "%26%23"...)
+				dst = strconv.AppendInt(dst, int64(r), 10)
+				dst = append(dst, "%3B"...)
+			} else {
+				dst = append(dst, out...)
+			}
+			e.Reset()
 		}
-		return append(dst, b...)
+		return dst
 	}
 }
 

@@ -30,6 +30,7 @@ func TestGolden(t *testing.T) {
 	if err != nil || len(pages) == 0 {
 		t.Fatalf("no fixture pages: %v", err)
 	}
+	types := fixtureContentTypes(t)
 	for _, path := range pages {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
@@ -37,7 +38,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := ParseBytes(data, "text/html", fixtureBase+name)
+			page, err := ParseBytes(data, contentTypeOf(types, name), fixtureBase+name)
 			if err != nil {
 				t.Fatal(err)
 			}

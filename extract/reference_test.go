@@ -12,7 +12,6 @@ import (
 	"github.com/crawlkit/crawl/internal/weburl"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-	"golang.org/x/net/html/charset"
 )
 
 // referenceParse extracts a page the obvious way, for comparison.
@@ -21,7 +20,7 @@ func referenceParse(data []byte, contentType, docURL string) (*Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document URL %q: %w", docURL, err)
 	}
-	enc, name, _ := charset.DetermineEncoding(data, contentType)
+	enc, name := determineEncoding(data, contentType, base.Scheme == "file")
 	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if name != "utf-8" {
 		if text, err = enc.NewDecoder().Bytes(data); err != nil {

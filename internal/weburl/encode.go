@@ -31,13 +31,13 @@ var (
 	fragmentSet     = newSet(&c0ControlSet, " \"<>`")
 	standardQuery   = newSet(&c0ControlSet, " \"#<>")
 	specialQuerySet = newSet(&standardQuery, "'")
-	// querySet, for URLs that are not special, is the special one although
-	// the URL Standard leaves the apostrophe alone there: Chromium encodes
-	// it in every query (mailto:?subject=it%27s), and crawl reports what
-	// the browser reports.
+	// Where Chromium encodes more than the URL Standard, these sets follow
+	// Chromium, since crawl reports what the browser reports: the
+	// apostrophe in every query (mailto:?subject=it%27s) and in userinfo,
+	// '^' and '|' in paths.
 	querySet    = specialQuerySet
-	pathSet     = newSet(&standardQuery, "?`{}")
-	userinfoSet = newSet(&pathSet, "/:;=@[\\]^|")
+	pathSet     = newSet(&standardQuery, "?`{}^|")
+	userinfoSet = newSet(&pathSet, "/:;=@[\\]'")
 )
 
 const upperHex = "0123456789ABCDEF"

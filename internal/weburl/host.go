@@ -22,20 +22,17 @@ var uts46 = idna.New(
 
 // appendHost parses a host and appends its serialization. opaque is set for
 // URLs that are not special, whose hosts are not domains.
+//
+// For special URLs it follows Chromium where Chromium is laxer than the URL
+// Standard: the host is percent-decoded before looking for IPv6 brackets,
+// a space is kept as %20 and '*' written as %2A instead of failing, ASCII
+// hosts are only lower-cased (an invalid "xn--" label is kept), and a %XX
+// that IDNA mapping produces (from a fullwidth ％) is decoded in turn.
 func appendHost(dst []byte, host string, opaque bool) ([]byte, error) {
-	if strings.HasPrefix(host, "[") {
-		if !strings.HasSuffix(host, "]") || len(host) < 2 {
-			return nil, ErrInvalid
-		}
-		addr, ok := parseIPv6(host[1 : len(host)-1])
-		if !ok {
-			return nil, ErrInvalid
-		}
-		dst = append(dst, '[')
-		dst = appendIPv6(dst, addr)
-		return append(dst, ']'), nil
-	}
 	if opaque {
+		if strings.HasPrefix(host, "[") {
+			return appendIPv6Host(dst, host)
+		}
 		for i := 0; i < len(host); i++ {
 			if c := host[i]; c != '%' && forbiddenHost(c) {
 				return nil, ErrInvalid
@@ -43,15 +40,30 @@ func appendHost(dst []byte, host string, opaque bool) ([]byte, error) {
 		}
 		return percentEncode(dst, host, &c0ControlSet), nil
 	}
-	// The standard decodes the percent-decoded bytes as UTF-8, turning
-	// invalid sequences into U+FFFD, which no domain may contain.
-	domain, err := domainToASCII(strings.ToValidUTF8(percentDecode(host), "\uFFFD"))
+	decoded := strings.ToValidUTF8(percentDecode(host), "\uFFFD")
+	if strings.HasPrefix(decoded, "[") {
+		return appendIPv6Host(dst, decoded)
+	}
+	domain, err := domainToASCII(decoded)
 	if err != nil {
 		return nil, err
 	}
+	if strings.Contains(domain, "%") {
+		if domain, err = domainToASCII(percentDecode(domain)); err != nil {
+			return nil, err
+		}
+	}
+	start := len(dst)
 	for i := 0; i < len(domain); i++ {
-		if c := domain[i]; forbiddenHost(c) || c <= 0x1f || c == '%' || c == 0x7f {
+		switch c := domain[i]; {
+		case c == ' ':
+			dst = append(dst, "%20"...)
+		case c == '*':
+			dst = append(dst, "%2A"...)
+		case forbiddenHost(c) || c <= 0x1f || c == '%' || c == 0x7f:
 			return nil, ErrInvalid
+		default:
+			dst = append(dst, c)
 		}
 	}
 	if endsInNumber(domain) {
@@ -59,9 +71,23 @@ func appendHost(dst []byte, host string, opaque bool) ([]byte, error) {
 		if !ok {
 			return nil, ErrInvalid
 		}
-		return appendIPv4(dst, v), nil
+		return appendIPv4(dst[:start], v), nil
 	}
-	return append(dst, domain...), nil
+	return dst, nil
+}
+
+// appendIPv6Host appends a bracketed IPv6 address.
+func appendIPv6Host(dst []byte, host string) ([]byte, error) {
+	if !strings.HasSuffix(host, "]") || len(host) < 2 {
+		return nil, ErrInvalid
+	}
+	addr, ok := parseIPv6(host[1 : len(host)-1])
+	if !ok {
+		return nil, ErrInvalid
+	}
+	dst = append(dst, '[')
+	dst = appendIPv6(dst, addr)
+	return append(dst, ']'), nil
 }
 
 // forbiddenHost reports the URL Standard's forbidden host code points.
@@ -73,11 +99,11 @@ func forbiddenHost(c byte) bool {
 	return false
 }
 
-// domainToASCII lower-cases an ASCII domain without punycode labels, which
-// the standard says is all UTS #46 would do to it, and runs UTS #46 ToASCII
-// on anything else.
+// domainToASCII lower-cases an ASCII domain, which is all Chromium does to
+// one (the standard would also check its punycode labels), and runs UTS #46
+// ToASCII on anything else.
 func domainToASCII(domain string) (string, error) {
-	if isASCII(domain) && !hasPunycodeLabel(domain) {
+	if isASCII(domain) {
 		if domain == "" {
 			return "", ErrInvalid
 		}
@@ -88,15 +114,6 @@ func domainToASCII(domain string) (string, error) {
 		return "", ErrInvalid
 	}
 	return ascii, nil
-}
-
-func hasPunycodeLabel(domain string) bool {
-	for label := range strings.SplitSeq(domain, ".") {
-		if len(label) >= 4 && asciiLower(label[:4]) == "xn--" {
-			return true
-		}
-	}
-	return false
 }
 
 func asciiLower(s string) string {

@@ -14,6 +14,7 @@ type parser struct {
 	enc     QueryEncoder
 
 	hasHost                                  bool
+	fileRelative                             bool // a file: path resolved against its base
 	userStart, userEnd, passStart, passEnd   int
 	hostStart, hostEnd, portStart, portEnd   int
 	pathStart, queryStart, fragStart, opaque int
@@ -250,9 +251,10 @@ func (p *parser) authority(input string) (URL, error) {
 	return p.pathStart_(rest)
 }
 
-// splitHostPort splits at the first ':' outside IPv6 brackets.
+// splitHostPort splits at the first ':' outside IPv6 brackets (an opening
+// one may be written %5B, which Chromium decodes).
 func splitHostPort(s string) (host, port string, hasPort bool) {
-	inBrackets := false
+	inBrackets := len(s) >= 3 && s[0] == '%' && s[1] == '5' && s[2]|0x20 == 'b'
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '[':
@@ -348,11 +350,7 @@ func (p *parser) path(input string) (URL, error) {
 			}
 		default:
 			p.buf = append(p.buf, '/')
-			if p.scheme == "file" && len(p.buf)-1 == p.pathStart && isWindowsDriveLetter(seg, false) {
-				p.buf = append(p.buf, seg[0], ':')
-			} else {
-				p.buf = percentEncode(p.buf, seg, &pathSet)
-			}
+			p.buf = percentEncode(p.buf, seg, &pathSet)
 		}
 		if !slash {
 			input = input[end:]
@@ -385,13 +383,9 @@ func isDoubleDot(s string) bool {
 	return false
 }
 
-// shortenPath removes the last path segment, except a lone drive letter of a
-// file URL.
+// shortenPath removes the last path segment.
 func (p *parser) shortenPath() {
 	path := p.buf[p.pathStart:]
-	if p.scheme == "file" && len(path) == 3 && isWindowsDriveLetter(string(path[1:]), true) {
-		return
-	}
 	i := len(path) - 1
 	for i >= 0 && path[i] != '/' {
 		i--
@@ -450,10 +444,11 @@ func (p *parser) fragment(input string) (URL, error) {
 
 // finish makes the string and slices the components out of it.
 func (p *parser) finish() (URL, error) {
-	if p.opaque < 0 && !p.hasHost && p.pathStart+1 < len(p.buf) &&
+	if p.opaque < 0 && (!p.hasHost || p.fileRelative) && p.pathStart+1 < len(p.buf) &&
 		p.buf[p.pathStart] == '/' && p.buf[p.pathStart+1] == '/' {
 		// A path that starts with an empty segment and no host would read as
-		// an authority: the standard serializes it behind "/.".
+		// an authority: the standard serializes it behind "/.". Chromium
+		// does the same for a file: path resolved against its base.
 		p.buf = append(p.buf[:p.pathStart+2], p.buf[p.pathStart:]...)
 		p.buf[p.pathStart], p.buf[p.pathStart+1] = '/', '.'
 		p.pathStart += 2
@@ -483,7 +478,7 @@ func (p *parser) finish() (URL, error) {
 		u.Fragment = href[p.fragStart:]
 	}
 	u.Path = href[pathStart:pathEnd]
-	if u.Opaque || !p.hasHost {
+	if u.Opaque || !p.hasHost || p.fileRelative {
 		u.Path = strings.TrimPrefix(u.Path, "/.")
 	}
 	return u, nil
@@ -496,36 +491,30 @@ func shift(i, by int) int {
 	return i + by
 }
 
-// file parses the part of a file: URL after its scheme.
+// file parses the part of a file: URL after "file:", or a reference
+// against a file: base, as Chromium does on Linux (it differs from the URL
+// Standard there): Windows drive letters are ordinary text, "localhost" is
+// kept as a host, and exactly two slashes start a host while any other
+// number of them starts an absolute path.
 func (p *parser) file(base *URL, input string) (URL, error) {
 	p.hasHost = true
 	p.buf = append(p.buf, '/', '/')
 	p.hostStart, p.hostEnd = len(p.buf), len(p.buf)
-	if input != "" && (input[0] == '/' || input[0] == '\\') {
-		rest := input[1:]
-		if rest != "" && (rest[0] == '/' || rest[0] == '\\') {
-			return p.fileHost(rest[1:])
-		}
-		p.pathStart = len(p.buf)
-		if base != nil {
-			p.buf = append(p.buf[:p.hostStart], base.Host...)
-			p.hostEnd, p.pathStart = len(p.buf), len(p.buf)
-			if !startsWithWindowsDriveLetter(rest) {
-				if first, _, _ := strings.Cut(strings.TrimPrefix(base.Path, "/"), "/"); isWindowsDriveLetter(first, true) {
-					p.buf = append(p.buf, '/')
-					p.buf = append(p.buf, first...)
-				}
-			}
-		}
-		return p.path(rest)
+	slashes := 0
+	for slashes < len(input) && (input[slashes] == '/' || input[slashes] == '\\') {
+		slashes++
 	}
-	if base == nil {
-		p.pathStart = len(p.buf)
-		return p.path(input)
+	if slashes == 2 {
+		return p.fileHost(input[2:])
 	}
-	p.buf = append(p.buf[:p.hostStart], base.Host...)
-	p.hostEnd = len(p.buf)
+	if base != nil && slashes <= 1 {
+		p.buf = append(p.buf, base.Host...)
+		p.hostEnd = len(p.buf)
+	}
 	p.pathStart = len(p.buf)
+	if slashes > 0 || base == nil {
+		return p.path(input[slashes:])
+	}
 	p.buf = append(p.buf, base.Path...)
 	switch {
 	case input == "":
@@ -537,15 +526,12 @@ func (p *parser) file(base *URL, input string) (URL, error) {
 		p.copyQuery(base)
 		return p.fragment(input[1:])
 	}
-	if startsWithWindowsDriveLetter(input) {
-		p.buf = p.buf[:p.pathStart]
-	} else {
-		p.shortenPath()
-	}
+	p.shortenPath()
+	p.fileRelative = true
 	return p.path(input)
 }
 
-// fileHost parses the host of file://host/path; "localhost" is no host.
+// fileHost parses the host of file://host/path and what follows it.
 func (p *parser) fileHost(input string) (URL, error) {
 	end := len(input)
 	for i := 0; i < len(input); i++ {
@@ -554,18 +540,10 @@ func (p *parser) fileHost(input string) (URL, error) {
 			break
 		}
 	}
-	host := input[:end]
-	if isWindowsDriveLetter(host, false) {
-		p.pathStart = len(p.buf)
-		return p.path(input)
-	}
-	if host != "" {
+	if host := input[:end]; host != "" {
 		var err error
 		if p.buf, err = appendHost(p.buf, host, false); err != nil {
 			return URL{}, err
-		}
-		if string(p.buf[p.hostStart:]) == "localhost" {
-			p.buf = p.buf[:p.hostStart]
 		}
 	}
 	p.hostEnd = len(p.buf)

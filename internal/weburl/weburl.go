@@ -130,28 +130,6 @@ func isASCIIHex(c byte) bool {
 	return isASCIIDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f')
 }
 
-// isWindowsDriveLetter reports whether s is a letter followed by ':' or '|'
-// (normalized: only ':').
-func isWindowsDriveLetter(s string, normalized bool) bool {
-	return len(s) == 2 && isASCIIAlpha(s[0]) && (s[1] == ':' || (!normalized && s[1] == '|'))
-}
-
-// startsWithWindowsDriveLetter reports whether s begins with a Windows drive
-// letter followed by the end or one of / \ ? #.
-func startsWithWindowsDriveLetter(s string) bool {
-	if len(s) < 2 || !isWindowsDriveLetter(s[:2], false) {
-		return false
-	}
-	if len(s) == 2 {
-		return true
-	}
-	switch s[2] {
-	case '/', '\\', '?', '#':
-		return true
-	}
-	return false
-}
-
 // Resolver resolves many links against one base URL, reusing its buffer, so
 // that each call allocates only the resulting string. It is not safe for
 // concurrent use.
