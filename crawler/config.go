@@ -15,6 +15,13 @@ import (
 type Config struct {
 	// Concurrency is the number of fetchers working at once. Default 16.
 	Concurrency int
+	// PerHost limits the requests in flight to one host (scheme, host and
+	// port). Default 8. A host that answers 429 or 503 gets fewer until it
+	// recovers.
+	PerHost int
+	// Rate limits the requests per second to one host; 0, the default,
+	// means no limit. A robots.txt Crawl-delay can only lower it.
+	Rate float64
 	// Timeout bounds one request, from dialing to the last byte of the
 	// body. Default 30s.
 	Timeout time.Duration
@@ -25,6 +32,21 @@ type Config struct {
 	// MaxRedirects is the number of redirects followed per URL. Default 10;
 	// a negative value follows none.
 	MaxRedirects int
+	// Retries is how many times a URL is tried again after a network error,
+	// a timeout, a body cut short, or HTTP 408, 429 or 5xx. Default 2; a
+	// negative value retries nothing.
+	Retries int
+	// RetryBackoff is the wait before the first retry; it doubles for each
+	// next one, half of it random, and a Retry-After header overrides it
+	// (both capped at 30s). Default 500ms.
+	RetryBackoff time.Duration
+	// IgnoreRobots skips robots.txt; by default each host's is fetched once
+	// and obeyed (RFC 9309), Crawl-delay included.
+	IgnoreRobots bool
+	// DenyPrivate refuses to connect to loopback, private, link-local,
+	// unspecified and other non-public addresses. It is checked when
+	// dialing, so neither redirects nor DNS answers get around it.
+	DenyPrivate bool
 	// UserAgent is sent with every request. Default "crawl/<version>".
 	UserAgent string
 	// Header holds extra request headers, sent with every request.
@@ -41,6 +63,9 @@ type Config struct {
 // Defaults for the zero values of Config.
 const (
 	DefaultConcurrency  = 16
+	DefaultPerHost      = 8
+	DefaultRetries      = 2
+	DefaultRetryBackoff = 500 * time.Millisecond
 	DefaultTimeout      = 30 * time.Second
 	DefaultMaxBody      = 10 << 20
 	DefaultMaxRedirects = 10
@@ -57,12 +82,18 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	check(c.Concurrency >= 0, "concurrency %d: must be at least 1", c.Concurrency)
+	check(c.PerHost >= 0, "per-host %d: must be at least 1", c.PerHost)
+	check(c.Rate >= 0, "rate %v: must not be negative", c.Rate)
+	check(c.RetryBackoff >= 0, "retry backoff %v: must not be negative", c.RetryBackoff)
 	check(c.Timeout >= 0, "timeout %v: must be positive", c.Timeout)
 	check(c.MaxBody >= 0, "max body %d: must be positive", c.MaxBody)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
 	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
+	c.PerHost = cmp.Or(c.PerHost, DefaultPerHost)
+	c.Retries = max(cmp.Or(c.Retries, DefaultRetries), 0)
+	c.RetryBackoff = cmp.Or(c.RetryBackoff, DefaultRetryBackoff)
 	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	c.MaxBody = cmp.Or(c.MaxBody, DefaultMaxBody)
 	c.MaxRedirects = max(cmp.Or(c.MaxRedirects, DefaultMaxRedirects), 0)

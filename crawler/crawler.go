@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,6 +37,9 @@ type Crawler struct {
 	log             *slog.Logger
 	header          http.Header // sent with every request
 	crossHostHeader http.Header // the same, minus credentials, after a redirect to another host
+	// dialCheck vets every address dialed (denyPrivate with DenyPrivate);
+	// tests in this package replace it.
+	dialCheck func(network, address string, c syscall.RawConn) error
 
 	queued, done, failed, bytes atomic.Int64
 }
@@ -61,7 +65,17 @@ func New(cfg Config) (*Crawler, error) {
 	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
 		cross.Del(k)
 	}
-	return &Crawler{cfg: cfg, client: newClient(cfg), log: cfg.Logger, header: header, crossHostHeader: cross}, nil
+	c := &Crawler{cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross}
+	if cfg.DenyPrivate {
+		c.dialCheck = denyPrivate
+	}
+	c.client = newClient(cfg, func(network, address string, rc syscall.RawConn) error {
+		if c.dialCheck == nil {
+			return nil
+		}
+		return c.dialCheck(network, address, rc)
+	})
+	return c, nil
 }
 
 // Progress is a snapshot of the counters of the current or last run.
@@ -89,8 +103,12 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	c.done.Store(0)
 	c.failed.Store(0)
 	c.bytes.Store(0)
-	front := NewMemoryFrontier(4 * c.cfg.Concurrency)
-
+	r := &run{
+		front:   NewMemoryFrontier(4 * c.cfg.Concurrency),
+		sched:   newScheduler(c.cfg),
+		sink:    sink,
+		stopped: ctx.Done(),
+	}
 	// The run's own context ends only on a fatal error, so that an
 	// interrupted run still drains its seeds into records; fetches are cut
 	// off Grace after ctx ends.
@@ -99,9 +117,11 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	defer cutOff()
 	stopTimer := afterGrace(ctx, c.cfg.Grace, cutOff)
 	defer stopTimer()
+	stopScheduler := context.AfterFunc(ctx, r.sched.stop)
+	defer stopScheduler()
 
-	r := &run{front: front, sink: sink, stopped: ctx.Done()}
 	g.Go(func() error { return c.produce(runCtx, r, seeds) })
+	g.Go(func() error { return r.feed(runCtx) })
 	for id := range c.cfg.Concurrency {
 		g.Go(func() error { return c.work(runCtx, fetchCtx, r, id) })
 	}
@@ -114,6 +134,7 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 // run is the state shared by the goroutines of one Run.
 type run struct {
 	front Frontier
+	sched *scheduler
 	sink  results.Sink
 	// stopped is closed when Run's context ends: take no new URLs.
 	stopped <-chan struct{}
@@ -125,6 +146,24 @@ func (r *run) interrupted() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// feed moves tasks from the frontier to the scheduler until the frontier is
+// drained, which happens once every task is done.
+func (r *run) feed(ctx context.Context) error {
+	for {
+		t, err := r.front.Next(ctx)
+		if errors.Is(err, ErrDrained) {
+			r.sched.close()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.sched.push(ctx, t); err != nil {
+			return err
+		}
 	}
 }
 
@@ -162,81 +201,124 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 	return r.front.Close(ctx)
 }
 
-// work is one fetcher: it takes tasks until the frontier is drained.
+// work is one fetcher: it does the jobs the scheduler hands it until there
+// are none left.
 func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 	var buf bytes.Buffer
 	for {
-		t, err := r.front.Next(ctx)
-		if errors.Is(err, ErrDrained) {
+		j, err := r.sched.next(ctx)
+		if errors.Is(err, errSchedulerDone) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		rec := c.crawl(fetchCtx, r, t, &buf)
+		if j.robots {
+			r.sched.robotsDone(j, c.fetchRobots(fetchCtx, j.target, &buf))
+			continue
+		}
+		out := c.crawl(fetchCtx, r, j, &buf)
 		if buf.Cap() > 1<<20 {
 			buf = bytes.Buffer{} // do not hold on to one huge page
 		}
-		c.log.Info("crawled", "url", t.URL, "worker", id, "status", rec.Status, "ms", rec.DurationMS, "error", rec.Error)
-		if err := r.sink.Put(rec); err != nil {
-			return fmt.Errorf("write record for %s: %w", t.URL, err)
+		if out.retry {
+			c.log.Info("retrying", "url", j.task.URL, "worker", id, "attempt", j.attempts, "wait", out.wait, "error", out.rec.Error)
+			r.sched.retry(j, out.wait, out.slow)
+			continue
+		}
+		rec := &out.rec
+		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
+		if err := r.sink.Put(*rec); err != nil {
+			return fmt.Errorf("write record for %s: %w", rec.URL, err)
 		}
 		c.done.Add(1)
 		c.bytes.Add(rec.Bytes)
 		if !rec.OK() {
 			c.failed.Add(1)
 		}
-		if err := r.front.Done(ctx, t); err != nil {
+		r.sched.done(j, rec.Status >= 200 && rec.Status <= 299)
+		if err := r.front.Done(ctx, j.task); err != nil {
 			return err
 		}
 	}
 }
 
-// crawl fetches and extracts one task. Whatever happens is in the record.
-func (c *Crawler) crawl(ctx context.Context, r *run, t Task, buf *bytes.Buffer) results.Record {
-	rec := results.Record{URL: t.URL, Depth: t.Depth}
-	if r.interrupted() {
+// outcome is what came of one attempt at a job: its record, or a retry.
+type outcome struct {
+	rec   results.Record
+	retry bool          // try again after wait; rec.Error says why
+	wait  time.Duration // before the retry
+	slow  bool          // the host asked for fewer requests (429, 503)
+}
+
+// crawl makes one attempt at a job. Whatever happens is in the record.
+func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bytes.Buffer) outcome {
+	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Attempts: j.attempts}
+	switch {
+	case r.interrupted():
 		rec.Error = ErrInterrupted.Error()
-		return rec
+		return outcome{rec: rec}
+	case j.targetErr != nil:
+		rec.Error = j.targetErr.Error()
+		return outcome{rec: rec}
 	}
-	target, err := parseTarget(t.Seed)
-	if err != nil {
+	if err := j.rules.allowed(&j.target); err != nil {
 		rec.Error = err.Error()
-		return rec
+		return outcome{rec: rec}
 	}
+	j.attempts++
+	rec.Attempts = j.attempts
 	start := time.Now()
 	rec.FetchedAt = start.UTC()
 	var resp *response
-	if t.Path != "" {
-		resp, err = c.readFile(t.Path, target.Href, buf)
+	var err error
+	if j.task.Path != "" {
+		resp, err = c.readFile(j.task.Path, j.target.Href, buf)
 	} else {
-		resp, err = c.fetch(ctx, target, buf)
+		resp, err = c.fetch(ctx, j.target, buf)
 	}
 	rec.DurationMS = time.Since(start).Milliseconds()
-	switch {
-	case err != nil && r.interrupted() && errors.Is(err, context.Canceled):
-		rec.Error = ErrInterrupted.Error()
-		return rec
-	case err != nil:
-		rec.Error = errorText(err)
-		return rec
+	if err != nil {
+		return c.fetchFailed(r, j, rec, err)
 	}
 	rec.Status, rec.FinalURL, rec.ContentType = resp.status, resp.finalURL, resp.contentType
 	rec.Bytes, rec.Truncated = int64(len(resp.body)), resp.truncated
 	if resp.status != 0 && (resp.status < 200 || resp.status > 299) {
 		rec.Error = fmt.Sprintf("HTTP %d %s", resp.status, http.StatusText(resp.status))
-		return rec
+		if retryableStatus(resp.status) && j.attempts <= c.cfg.Retries && !r.interrupted() {
+			wait, ok := retryAfter(resp.retryAfter, time.Now())
+			if !ok {
+				wait = backoff(c.cfg.RetryBackoff, j.attempts)
+			}
+			return outcome{rec: rec, retry: true, wait: wait, slow: slowsHost(resp.status)}
+		}
+		return outcome{rec: rec}
 	}
 	if !resp.html {
-		return rec
+		return outcome{rec: rec}
 	}
 	page, err := extract.ParseBytes(resp.body, resp.contentType, resp.finalURL)
+	if page != nil {
+		rec.Button, rec.Link = page.Buttons, page.Links
+	}
 	if err != nil {
 		rec.Error = "extract: " + err.Error()
-		return rec
 	}
-	rec.Button, rec.Link = page.Buttons, page.Links
-	return rec
+	return outcome{rec: rec}
+}
+
+// fetchFailed turns a fetch error into the record, or into a retry when the
+// error is worth another try and retries are left.
+func (c *Crawler) fetchFailed(r *run, j *job, rec results.Record, err error) outcome {
+	if r.interrupted() && errors.Is(err, context.Canceled) {
+		rec.Error = ErrInterrupted.Error()
+		return outcome{rec: rec}
+	}
+	rec.Error = errorText(err)
+	if retryableError(err) && j.attempts <= c.cfg.Retries && !r.interrupted() {
+		return outcome{rec: rec, retry: true, wait: backoff(c.cfg.RetryBackoff, j.attempts)}
+	}
+	return outcome{rec: rec}
 }
 
 // parseTarget parses a seed's URL; only http and https are fetched, and
@@ -249,7 +331,8 @@ func parseTarget(s Seed) (weburl.URL, error) {
 	u, err := weburl.Parse(s.URL)
 	if err != nil {
 		hint := ""
-		if _, err := weburl.Parse("https://" + s.URL); err == nil && !strings.Contains(s.URL, "://") {
+		host, _, _ := strings.Cut(s.URL, "/")
+		if strings.Contains(host, ".") && !strings.ContainsAny(s.URL, " \t:") {
 			hint = " (no scheme: did you mean https://" + s.URL + "?)"
 		}
 		return u, fmt.Errorf("%sinvalid URL %q%s", where, s.URL, hint)

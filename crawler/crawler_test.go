@@ -186,6 +186,10 @@ func deadURL(t *testing.T) string {
 func TestDuplicateSeedsAreCrawledOnce(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
 		hits.Add(1)
 		fmt.Fprint(w, "<a href=x>x</a>")
 	}))
@@ -227,11 +231,19 @@ func TestLocalFileSeed(t *testing.T) {
 func TestHeaders(t *testing.T) {
 	got := make(chan http.Header, 2)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
 		got <- r.Header.Clone()
 		fmt.Fprint(w, "ok")
 	}))
 	defer other.Close()
 	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
 		got <- r.Header.Clone()
 		http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
 	}))

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/crawlkit/crawl/internal/weburl"
@@ -27,17 +28,19 @@ type response struct {
 	status      int // 0 for a local file
 	finalURL    string
 	contentType string
+	retryAfter  string // the Retry-After header of a 429 or 503
 	body        []byte // at most MaxBody bytes, decompressed; only read for HTML
 	truncated   bool
 	html        bool
 }
 
-// newClient returns the one HTTP client a Crawler uses: idle connections
+// newClient returns the one HTTP client a Crawler uses: every connection
+// checked by control when it dials (see denyPrivate), idle connections
 // sized to the pool, compression handled by readBody so that MaxBody counts
 // decompressed bytes, and redirects left to fetch, which resolves them as a
 // browser would.
-func newClient(cfg Config) *http.Client {
-	dialer := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second), KeepAlive: 30 * time.Second}
+func newClient(cfg Config, control func(network, address string, c syscall.RawConn) error) *http.Client {
+	dialer := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second), KeepAlive: 30 * time.Second, Control: control}
 	return &http.Client{
 		Transport: &http.Transport{
 			DialContext:            dialer.DialContext,
@@ -61,27 +64,44 @@ func newClient(cfg Config) *http.Client {
 func (c *Crawler) fetch(ctx context.Context, target weburl.URL, buf *bytes.Buffer) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
+	resp, final, err := c.get(ctx, target, c.cfg.MaxRedirects)
+	if err != nil {
+		return nil, err
+	}
+	defer closeBody(resp.Body)
+	return c.readResponse(resp, final, buf)
+}
+
+// redirectError is a redirect that was not followed.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// get GETs target and follows up to maxRedirects redirects, each resolved
+// against the URL that sent it as a browser would, to http and https only,
+// without the credentials headers once on another host. It returns the
+// last response, whose body the caller closes, and its URL.
+func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int) (*http.Response, weburl.URL, error) {
 	header := c.header
 	for redirects := 0; ; redirects++ {
 		resp, err := c.client.Do(newRequest(ctx, target, header))
 		if err != nil {
-			return nil, err
+			return nil, target, err
 		}
 		loc := resp.Header.Get("Location")
 		if !isRedirect(resp.StatusCode) || loc == "" {
-			defer closeBody(resp.Body)
-			return c.readResponse(resp, target, buf)
+			return resp, target, nil
 		}
 		closeBody(resp.Body)
-		if redirects == c.cfg.MaxRedirects {
-			return nil, fmt.Errorf("stopped after %d redirects", redirects)
+		if redirects == maxRedirects {
+			return nil, target, &redirectError{fmt.Sprintf("stopped after %d redirects", redirects)}
 		}
 		next, err := weburl.Resolve(&target, loc, nil)
 		if err != nil {
-			return nil, fmt.Errorf("redirect to invalid URL %q", loc)
+			return nil, target, &redirectError{fmt.Sprintf("redirect to invalid URL %q", loc)}
 		}
 		if next.Scheme != "http" && next.Scheme != "https" {
-			return nil, fmt.Errorf("redirect to %s: only http and https are followed", next.Href)
+			return nil, target, &redirectError{fmt.Sprintf("redirect to %s: only http and https are followed", next.Href)}
 		}
 		if next.Host != target.Host || next.Port != target.Port {
 			header = c.crossHostHeader
@@ -130,7 +150,7 @@ func unescape(s string) string {
 // readResponse reads the body of a successful HTML response. Other
 // responses are recorded by status and content type only.
 func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *bytes.Buffer) (*response, error) {
-	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: resp.Header.Get("Content-Type")}
+	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: resp.Header.Get("Content-Type"), retryAfter: resp.Header.Get("Retry-After")}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r, nil
 	}

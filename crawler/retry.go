@@ -1,0 +1,79 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxRetryWait caps the wait before a retry, a server's Retry-After
+// included: a crawl should not stall for an hour because a server asked.
+const maxRetryWait = 30 * time.Second
+
+// retryableStatus reports the statuses worth asking again: timeouts, rate
+// limiting and server errors.
+func retryableStatus(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 && status <= 599
+}
+
+// slowsHost reports the statuses that mean the server wants fewer requests.
+func slowsHost(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+}
+
+// retryableError reports whether a failed fetch may succeed if tried again:
+// network failures, timeouts and bodies cut short, but not a refused
+// address, a name that does not exist, a malformed response, a bad redirect
+// or an interrupted crawl.
+func retryableError(err error) bool {
+	var dnsErr *net.DNSError
+	var redirect *redirectError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, errDenied), errors.As(err, &redirect):
+		return false
+	case errors.As(err, &dnsErr):
+		return !dnsErr.IsNotFound
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true // timeouts and other transport failures
+	}
+	// A response the server could not even frame right will not improve.
+	return !strings.Contains(err.Error(), "malformed")
+}
+
+// backoff returns the wait before retry number n (1 for the first retry):
+// base doubled each time, half of it random, capped.
+func backoff(base time.Duration, n int) time.Duration {
+	d := min(base<<(n-1), maxRetryWait)
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
+// capped at maxRetryWait; ok is false when there is none or it is invalid.
+func retryAfter(h string, now time.Time) (time.Duration, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(h); err == nil {
+		return min(time.Duration(max(secs, 0))*time.Second, maxRetryWait), true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return min(max(t.Sub(now), 0), maxRetryWait), true
+	}
+	return 0, false
+}
