@@ -65,4 +65,3 @@ func denyPrivate(network, address string, _ syscall.RawConn) error {
 	}
 	return nil
 }
-
