@@ -5,7 +5,6 @@
 package crawler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,7 +203,7 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 // work is one fetcher: it does the jobs the scheduler hands it until there
 // are none left.
 func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
-	var buf bytes.Buffer
+	var buf bodyBuf
 	for {
 		j, err := r.sched.next(ctx)
 		if errors.Is(err, errSchedulerDone) {
@@ -218,9 +217,7 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 			continue
 		}
 		out := c.crawl(fetchCtx, r, j, &buf)
-		if buf.Cap() > 1<<20 {
-			buf = bytes.Buffer{} // do not hold on to one huge page
-		}
+		buf.shrink()
 		if out.retry {
 			c.log.Info("retrying", "url", j.task.URL, "worker", id, "attempt", j.attempts, "wait", out.wait, "error", out.rec.Error)
 			r.sched.retry(j, out.wait, out.slow)
@@ -252,7 +249,7 @@ type outcome struct {
 }
 
 // crawl makes one attempt at a job. Whatever happens is in the record.
-func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bytes.Buffer) outcome {
+func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outcome {
 	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Attempts: j.attempts}
 	switch {
 	case r.interrupted():

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -29,27 +30,30 @@ func slowsHost(status int) bool {
 }
 
 // retryableError reports whether a failed fetch may succeed if tried again:
-// network failures, timeouts and bodies cut short, but not a refused
-// address, a name that does not exist, a malformed response, a bad redirect
-// or an interrupted crawl.
+// network failures, timeouts and bodies cut short. Not a refused address, a
+// name that does not exist, a malformed response, a TLS failure, a bad
+// redirect, an interrupted crawl, or anything not known to be transient.
 func retryableError(err error) bool {
-	var dnsErr *net.DNSError
-	var redirect *redirectError
+	var (
+		dnsErr   *net.DNSError
+		redirect *redirectError
+		opErr    *net.OpError
+		certErr  *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		timeout  interface{ Timeout() bool }
+	)
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, errDenied), errors.As(err, &redirect):
+	case errors.Is(err, context.Canceled), errors.Is(err, errDenied), errors.As(err, &redirect),
+		errors.As(err, &certErr), errors.As(err, &recErr), strings.Contains(err.Error(), "malformed"):
 		return false
 	case errors.As(err, &dnsErr):
 		return !dnsErr.IsNotFound
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &opErr):
 		return true
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return true // timeouts and other transport failures
-	}
-	// A response the server could not even frame right will not improve.
-	return !strings.Contains(err.Error(), "malformed")
+	return errors.As(err, &timeout) && timeout.Timeout()
 }
 
 // backoff returns the wait before retry number n (1 for the first retry):

@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +64,7 @@ func robotsAgent(userAgent string) string {
 // fetchRobots fetches and parses the robots.txt of target's origin. It
 // retries network errors and 5xx like any fetch; what it cannot read
 // disallows the host for a minute.
-func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bytes.Buffer) *robotsRules {
+func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bodyBuf) *robotsRules {
 	u, err := weburl.Resolve(&target, "/robots.txt", nil)
 	if err != nil {
 		return &robotsRules{expires: time.Now().Add(robotsTTL)} // cannot happen for http(s)
@@ -107,7 +106,7 @@ func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 
 // getRobots GETs u, following up to five redirects; more mean there is no
 // robots.txt. The body is read up to maxRobotsBytes.
-func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bytes.Buffer) (int, []byte, error) {
+func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bodyBuf) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	resp, _, err := c.get(ctx, u, robotsRedirects)
@@ -126,8 +125,8 @@ func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bytes.Buffer
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, err := readBody(body, maxRobotsBytes, buf); err != nil {
+	if _, err := buf.read(body, maxRobotsBytes); err != nil {
 		return 0, nil, err
 	}
-	return resp.StatusCode, buf.Bytes(), nil
+	return resp.StatusCode, buf.bytes(), nil
 }

@@ -59,6 +59,9 @@ func (x *extractor) decode(data []byte, enc encoding.Encoding, name string) ([]b
 		return bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), nil
 	}
 	if cm, ok := enc.(*charmap.Charmap); ok {
+		if isPlainASCII(data) {
+			return data, nil // ASCII is itself in every single-byte encoding
+		}
 		x.decoded = decodeSingleByte(x.decoded[:0], data, cm)
 		return x.decoded, nil
 	}

@@ -151,3 +151,39 @@ func assertFile(t *testing.T, path, want string) {
 		t.Errorf("%s holds %q, want %q", path, b, want)
 	}
 }
+
+func TestResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.jsonl")
+	lines := []string{
+		`{"url":"a","button":[],"link":[],"depth":0,"duration_ms":1}`,
+		`{"url":"b","button":[],"link":[],"depth":0,"duration_ms":1,"error":"timeout"}`,
+		`{"url":"c","button":[],"link":[],"depth":0,"duration_ms":1,"error":"interrupted"}`,
+		`{"url":"c","button":["x"],"link":[],"depth":0,"duration_ms":2}`,
+		`{"url":"d","button":[],"link":[],"depth":0,"duration_ms":1}`,
+		`{"url":"d","button":[],"link":[],"depth":0,"duration_ms":1,"error":"HTTP 500"}`,
+	}
+	content := strings.Join(lines, "\n") + "\n" + `{"url":"e","butt` // cut short by a crash
+	os.WriteFile(path, []byte(content), 0o644)
+	done, err := Resume(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 2 {
+		t.Errorf("done = %v, want a and c", done)
+	}
+	for _, u := range []string{"a", "c"} {
+		if _, ok := done[u]; !ok {
+			t.Errorf("%s should be done", u)
+		}
+	}
+	assertFile(t, path, lines[0]+"\n"+lines[3]+"\n")
+
+	if done, err := Resume(filepath.Join(t.TempDir(), "missing.jsonl")); err != nil || len(done) != 0 {
+		t.Errorf("a missing file: %v, %v", done, err)
+	}
+	os.WriteFile(path, []byte("not json\n"), 0o644)
+	if _, err := Resume(path); err == nil {
+		t.Error("a file that is not crawl records must be refused, not overwritten")
+	}
+	assertFile(t, path, "not json\n")
+}

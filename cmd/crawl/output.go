@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"os"
 	"slices"
@@ -44,9 +45,13 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, err
 	}
 	t := &tally{next: out.sink, statuses: make(map[string]int)}
+	seeds, skipped := in.seeds(), 0
+	if out.done != nil {
+		seeds = skipDone(seeds, out.done, &skipped)
+	}
 	progress := startProgress(c, o, stderr)
 	start := time.Now()
-	runErr := c.Run(ctx, in.seeds(), t)
+	runErr := c.Run(ctx, seeds, t)
 	progress.stop()
 	interrupted := runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err())
 	if runErr != nil && !interrupted {
@@ -58,6 +63,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	}
 	if !o.quiet {
 		fmt.Fprintln(stderr, t.summary(time.Since(start)))
+		if out.done != nil {
+			fmt.Fprintf(stderr, "crawl: --resume: %d URLs were already in %s without error, not crawled again\n", skipped, o.output)
+		}
 	}
 	switch {
 	case in.err != nil:
@@ -77,10 +85,25 @@ type output struct {
 	sink   results.Sink
 	finish func() error // writes what is left and makes it final
 	abort  func()       // leaves an output file as it was, when possible
+	// done holds, with --resume, the URLs the output already has without
+	// error; they are not crawled again.
+	done map[string]struct{}
 }
 
 func openOutput(o *options, stdout io.Writer) (*output, error) {
 	switch {
+	case o.resume:
+		done, err := results.Resume(o.output)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
+		if err != nil {
+			return nil, err
+		}
+		out := jsonlFile(f)
+		out.done = done
+		return out, nil
 	case o.format == "jsonl" && o.output == "-":
 		return &output{sink: results.NewJSONL(stdout), finish: func() error { return nil }, abort: func() {}}, nil
 	case o.format == "jsonl":
@@ -136,6 +159,21 @@ func jsonlFile(f *os.File) *output {
 		return errors.Join(w.Sync(), f.Close())
 	}
 	return &output{sink: w, finish: stop, abort: func() { stop() }}
+}
+
+// skipDone leaves out the seeds already done, counting them.
+func skipDone(seeds iter.Seq[crawler.Seed], done map[string]struct{}, skipped *int) iter.Seq[crawler.Seed] {
+	return func(yield func(crawler.Seed) bool) {
+		for s := range seeds {
+			if _, ok := done[s.URL]; ok {
+				*skipped++
+				continue
+			}
+			if !yield(s) {
+				return
+			}
+		}
+	}
 }
 
 // tally counts records by outcome for the summary, and passes them on.

@@ -29,6 +29,12 @@ type options struct {
 	output, format string
 	inputs         []string
 	concurrency    int
+	perHost        int
+	rate           float64
+	retries        int
+	robots         string
+	denyPrivate    bool
+	resume         bool
 	timeout        time.Duration
 	maxBody        byteSize
 	maxRedirects   int
@@ -57,6 +63,12 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVarP(&o.format, "format", "f", "", "output `FORMAT`: json (one object keyed by URL) or jsonl (a line per URL, as it finishes); default json, or jsonl for an output ending in .jsonl")
 	fs.StringArrayVarP(&o.inputs, "input", "i", nil, "read URLs from `FILE`, one per line (- for stdin; blank lines and # comments skipped); repeatable")
 	fs.IntVarP(&o.concurrency, "concurrency", "c", crawler.DefaultConcurrency, "`N` fetchers working at once")
+	fs.IntVar(&o.perHost, "per-host", crawler.DefaultPerHost, "at most `N` requests in flight to one host (fewer after a 429 or 503)")
+	fs.Float64Var(&o.rate, "rate", 0, "at most `R` requests per second to one host (0: no limit)")
+	fs.IntVar(&o.retries, "retries", crawler.DefaultRetries, "retry a URL `N` times after network errors, timeouts, 408, 429 and 5xx")
+	fs.StringVar(&o.robots, "robots", "obey", "`obey|ignore` robots.txt (RFC 9309, Crawl-delay included)")
+	fs.BoolVar(&o.denyPrivate, "deny-private", false, "refuse to connect to loopback, private and link-local addresses, redirects and DNS included")
+	fs.BoolVar(&o.resume, "resume", false, "with -f jsonl -o FILE: keep the URLs FILE already has without error, crawl the rest and append")
 	fs.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time limit for one URL, from the request to the last byte, redirects included")
 	o.maxBody = crawler.DefaultMaxBody
 	fs.Var(&o.maxBody, "max-body", "read at most `SIZE` of a body after decompression (e.g. 512KiB, 10MiB); the record of a longer page says truncated")
@@ -101,6 +113,21 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.maxRedirects < 0 {
 		return nil, usagef("--max-redirects %d: want 0 or more", o.maxRedirects)
 	}
+	if o.perHost < 1 {
+		return nil, usagef("--per-host %d: want at least 1", o.perHost)
+	}
+	if o.rate < 0 {
+		return nil, usagef("--rate %v: want 0 (no limit) or more", o.rate)
+	}
+	if o.retries < 0 {
+		return nil, usagef("--retries %d: want 0 or more", o.retries)
+	}
+	if o.robots != "obey" && o.robots != "ignore" {
+		return nil, usagef("--robots %q: want obey or ignore", o.robots)
+	}
+	if o.resume && (o.format != "jsonl" || o.output == "-") {
+		return nil, usagef("--resume needs a JSON lines output file: -f jsonl -o FILE")
+	}
 	return o, nil
 }
 
@@ -115,23 +142,34 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		}
 		header.Add(k, strings.TrimSpace(v))
 	}
-	redirects := o.maxRedirects
-	if redirects == 0 {
-		redirects = -1 // crawler.Config reads 0 as "the default"
-	}
 	return crawler.Config{
 		Concurrency:  o.concurrency,
+		PerHost:      o.perHost,
+		Rate:         o.rate,
+		Retries:      orNone(o.retries),
 		Timeout:      o.timeout,
 		MaxBody:      int64(o.maxBody),
-		MaxRedirects: redirects,
+		MaxRedirects: orNone(o.maxRedirects),
+		IgnoreRobots: o.robots == "ignore",
+		DenyPrivate:  o.denyPrivate,
 		UserAgent:    o.userAgent,
 		Header:       header,
 		Logger:       logger,
 	}, nil
 }
 
+// orNone maps a flag's 0 to crawler.Config's "none" (a negative value),
+// since Config reads 0 as "the default".
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `Usage: crawl [flags] [URL | FILE.html | DIR ...]
+       crawl export [-o FILE] RESULTS.jsonl
 
 Fetches each URL and reports the ids of its <button> elements and the
 targets of its <a href> links, as JSON keyed by URL. Local .html files and
@@ -140,6 +178,9 @@ URLs are read from stdin, one per line.
 
 Flags:
 %s
+crawl export turns a JSON lines file into the JSON object keyed by URL
+(the last record of a URL wins), e.g. after a crawl resumed with --resume.
+
 Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
 2 usage error, 1 fatal error, 130 interrupted (results so far are written).
 `, newFlagSet(&options{}).FlagUsages())
@@ -147,6 +188,12 @@ Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
 
 // run is the whole command, testable in-process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "export" {
+		if err := export(args[1:], stdout); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
 	o, err := parseOptions(args, stderr)
 	if errors.Is(err, pflag.ErrHelp) {
 		usage(stdout)
