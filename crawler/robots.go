@@ -89,6 +89,10 @@ func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bodyB
 func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 	now := time.Now()
 	switch {
+	case errors.Is(err, errDenied):
+		// DenyPrivate refused the host: its URLs fail with that, not
+		// with a robots.txt that was never asked for.
+		return &robotsRules{expires: now.Add(robotsTTL)}
 	case err != nil:
 		return &robotsRules{disallow: "robots.txt unreachable: " + errorText(err), expires: now.Add(robotsRetryTTL)}
 	case status == http.StatusTooManyRequests || status >= 500:

@@ -154,7 +154,7 @@ func TestPolitenessFlags(t *testing.T) {
 	if r := parseJSONL(t, res.stdout)[srv.URL+"/a"]; res.code != 0 || r.Status != 200 || hits.Load() != 1 {
 		t.Errorf("robots ignored: exit %d, %+v", res.code, r)
 	}
-	res = runBinary(t, "", "-f", "jsonl", "--robots", "ignore", "--deny-private", srv.URL+"/b")
+	res = runBinary(t, "", "-f", "jsonl", "--deny-private", srv.URL+"/b")
 	if r := parseJSONL(t, res.stdout)[srv.URL+"/b"]; res.code != 4 || !strings.Contains(r.Error, "private address 127.0.0.1 denied") || hits.Load() != 1 {
 		t.Errorf("--deny-private: exit %d, %+v, %d hits", res.code, r, hits.Load())
 	}
