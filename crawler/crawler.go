@@ -11,6 +11,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,9 @@ type Crawler struct {
 	// dialCheck vets every address dialed (denyPrivate with DenyPrivate);
 	// tests in this package replace it.
 	dialCheck func(network, address string, c syscall.RawConn) error
+	// parsing admits as many extractions at once as there are CPUs: more
+	// would not go faster, only hold more parse trees in memory.
+	parsing chan struct{}
 
 	queued, done, failed, bytes atomic.Int64
 }
@@ -64,7 +68,7 @@ func New(cfg Config) (*Crawler, error) {
 	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
 		cross.Del(k)
 	}
-	c := &Crawler{cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross}
+	c := &Crawler{cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross, parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if cfg.DenyPrivate {
 		c.dialCheck = denyPrivate
 	}
@@ -102,8 +106,10 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	c.done.Store(0)
 	c.failed.Store(0)
 	c.bytes.Store(0)
+	front := newMemFrontier(4 * c.cfg.Concurrency)
+	defer front.release()
 	r := &run{
-		front:   NewMemoryFrontier(4 * c.cfg.Concurrency),
+		front:   front,
 		sched:   newScheduler(c.cfg),
 		sink:    sink,
 		stopped: ctx.Done(),
@@ -294,7 +300,14 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	if !resp.html {
 		return outcome{rec: rec}
 	}
+	select {
+	case c.parsing <- struct{}{}:
+	case <-ctx.Done():
+		rec.Error = ErrInterrupted.Error()
+		return outcome{rec: rec}
+	}
 	page, err := extract.ParseBytes(resp.body, resp.contentType, resp.finalURL)
+	<-c.parsing
 	if page != nil {
 		rec.Button, rec.Link = page.Buttons, page.Links
 	}

@@ -120,7 +120,10 @@ func isRedirect(status int) bool {
 }
 
 // newRequest builds a GET for target. The path and query go on the wire
-// exactly as the URL Standard serialized them, as a browser sends them.
+// exactly as the URL Standard serialized them, as a browser sends them. The
+// header is shared, not copied: neither the client nor the transport
+// writes to a request's header (the client copies it before adding basic
+// auth).
 func newRequest(ctx context.Context, target weburl.URL, header http.Header) *http.Request {
 	host := target.Host
 	if target.Port != "" {
@@ -136,7 +139,7 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 	if target.Username != "" || target.Password != "" {
 		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
 	}
-	req := &http.Request{Method: http.MethodGet, URL: u, Host: host, Header: header.Clone()}
+	req := &http.Request{Method: http.MethodGet, URL: u, Host: host, Header: header}
 	return req.WithContext(ctx)
 }
 
@@ -161,7 +164,11 @@ func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *body
 	if err != nil {
 		return nil, err
 	}
-	if r.truncated, err = buf.read(body, c.cfg.MaxBody); err != nil {
+	size := resp.ContentLength
+	if body != io.Reader(resp.Body) {
+		size = 0 // compressed: the length says little about the body
+	}
+	if r.truncated, err = buf.read(body, c.cfg.MaxBody, size); err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	r.body = buf.bytes()
@@ -204,10 +211,15 @@ func decompress(resp *http.Response) (io.Reader, error) {
 type bodyBuf struct{ b []byte }
 
 // read reads at most max bytes of r, reporting whether more was there: it
-// reads one byte past max to tell.
-func (bb *bodyBuf) read(r io.Reader, max int64) (truncated bool, err error) {
+// reads one byte past max to tell. size, when positive, is how long the body
+// says it is, so that a large body takes one allocation instead of a chain
+// of doublings.
+func (bb *bodyBuf) read(r io.Reader, max, size int64) (truncated bool, err error) {
 	limit := int(min(max, math.MaxInt-1)) + 1
 	b := bb.b[:0]
+	if want := int(min(size, int64(limit-1))) + 1; size > 0 && want > cap(b) {
+		b = make([]byte, 0, want)
+	}
 	for len(b) < limit {
 		if len(b) == cap(b) {
 			grown := make([]byte, len(b), min(2*cap(b)+32<<10, limit))
@@ -235,9 +247,10 @@ func (bb *bodyBuf) read(r io.Reader, max int64) (truncated bool, err error) {
 // bytes returns what the last read read.
 func (bb *bodyBuf) bytes() []byte { return bb.b }
 
-// shrink lets go of a buffer grown for one large page.
+// shrink lets go of a buffer grown for a large page: a worker keeps at most
+// 256 KiB between pages, as most of its time is spent waiting with it.
 func (bb *bodyBuf) shrink() {
-	if cap(bb.b) > 1<<20 {
+	if cap(bb.b) > 256<<10 {
 		bb.b = nil
 	}
 }
@@ -265,7 +278,11 @@ func (c *Crawler) readFile(path, fileURL string, buf *bodyBuf) (*response, error
 	}
 	defer f.Close()
 	r := &response{finalURL: fileURL}
-	if r.truncated, err = buf.read(f, c.cfg.MaxBody); err != nil {
+	var size int64
+	if info, err := f.Stat(); err == nil {
+		size = info.Size()
+	}
+	if r.truncated, err = buf.read(f, c.cfg.MaxBody, size); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	r.body = buf.bytes()

@@ -3,7 +3,6 @@ package crawler
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"sync"
 )
 
@@ -52,16 +51,12 @@ type Frontier interface {
 	Close(ctx context.Context) error
 }
 
-// memFrontier is the in-memory Frontier: a bounded FIFO queue and a set of
-// seen URLs, kept as 128-bit hashes so that a list of millions of URLs costs
-// 16 bytes each.
+// memFrontier is the in-memory Frontier: a bounded FIFO queue and the set
+// of URLs seen (see seenSet).
 type memFrontier struct {
-	seed [2]maphash.Seed
-
 	mu      sync.Mutex
-	seen    map[[2]uint64]struct{}
-	queue   []Task // queue[head:] waits to be taken
-	head    int
+	seen    *seenSet
+	queue   fifo[Task]
 	limit   int
 	pending int // added and not yet done
 	closed  bool
@@ -73,9 +68,12 @@ type memFrontier struct {
 // NewMemoryFrontier returns an in-memory frontier that holds at most limit
 // queued tasks before Add blocks.
 func NewMemoryFrontier(limit int) Frontier {
+	return newMemFrontier(limit)
+}
+
+func newMemFrontier(limit int) *memFrontier {
 	return &memFrontier{
-		seed:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
-		seen:    make(map[[2]uint64]struct{}),
+		seen:    newSeenSet(),
 		limit:   max(limit, 1),
 		changed: make(chan struct{}),
 	}
@@ -101,26 +99,18 @@ func (f *memFrontier) wait(ctx context.Context) error {
 }
 
 func (f *memFrontier) Add(ctx context.Context, t Task) (bool, error) {
-	key := [2]uint64{maphash.String(f.seed[0], t.URL), maphash.String(f.seed[1], t.URL)}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, dup := f.seen[key]; dup {
+	if !f.seen.add(t.URL) {
 		return false, nil
 	}
-	f.seen[key] = struct{}{}
-	for len(f.queue)-f.head >= f.limit {
+	for f.queue.len() >= f.limit {
 		if err := f.wait(ctx); err != nil {
-			delete(f.seen, key)
+			f.seen.remove(t.URL)
 			return false, err
 		}
 	}
-	if f.head > 0 && f.head >= len(f.queue)/2 {
-		// Move the waiting tasks to the front so the slice stays bounded.
-		n := copy(f.queue, f.queue[f.head:])
-		clear(f.queue[n:])
-		f.queue, f.head = f.queue[:n], 0
-	}
-	f.queue = append(f.queue, t)
+	f.queue.push(t)
 	f.pending++
 	f.broadcast()
 	return true, nil
@@ -130,10 +120,8 @@ func (f *memFrontier) Next(ctx context.Context) (Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
-		if f.head < len(f.queue) {
-			t := f.queue[f.head]
-			f.queue[f.head] = Task{}
-			f.head++
+		if f.queue.len() > 0 {
+			t := f.queue.pop()
 			f.broadcast()
 			return t, nil
 		}
@@ -154,6 +142,13 @@ func (f *memFrontier) Done(context.Context, Task) error {
 		f.broadcast()
 	}
 	return nil
+}
+
+// release frees the seen-set's memory once the crawl is over.
+func (f *memFrontier) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen.release()
 }
 
 func (f *memFrontier) Close(context.Context) error {

@@ -3,6 +3,7 @@ package crawler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -78,5 +79,58 @@ func TestFrontierAddBlocksWhenFull(t *testing.T) {
 	f.Next(ctx)
 	if ok, err := f.Add(ctx, Task{Seed: Seed{URL: "d"}}); !ok || err != nil {
 		t.Errorf("re-adding a URL whose Add was cancelled: %v, %v", ok, err)
+	}
+}
+
+// TestSeenSet compares the set with a map through adds, repeats, removes
+// and growth.
+func TestSeenSet(t *testing.T) {
+	s := newSeenSet()
+	want := map[string]bool{}
+	for i := range 20000 {
+		u := fmt.Sprintf("https://example.com/%d", i%15000)
+		if got := s.add(u); got == want[u] {
+			t.Fatalf("add(%s) = %v, but seen before: %v", u, got, want[u])
+		}
+		want[u] = true
+		if i%7 == 0 {
+			s.remove(u)
+			delete(want, u)
+		}
+	}
+	if s.n != len(want) {
+		t.Errorf("%d keys, want %d", s.n, len(want))
+	}
+	for u := range want {
+		if s.add(u) {
+			t.Fatalf("%s lost", u)
+		}
+	}
+}
+
+func TestFIFO(t *testing.T) {
+	var q fifo[int]
+	next, want := 0, 0
+	for round := range 1000 {
+		for range round%7 + 1 {
+			q.push(next)
+			next++
+		}
+		for range round % 5 {
+			if q.len() == 0 {
+				break
+			}
+			if got := q.pop(); got != want {
+				t.Fatalf("pop = %d, want %d", got, want)
+			}
+			want++
+		}
+	}
+	q.pushFront(-1)
+	if q.pop() != -1 || q.pop() != want {
+		t.Fatal("pushFront must put an item first in line")
+	}
+	if cap(q.items) > 4*q.len()+64 {
+		t.Errorf("%d items waiting in a slice of %d: the queue keeps what passed through", q.len(), cap(q.items))
 	}
 }

@@ -129,7 +129,7 @@ func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bodyBuf) (in
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, err := buf.read(body, maxRobotsBytes); err != nil {
+	if _, err := buf.read(body, maxRobotsBytes, 0); err != nil {
 		return 0, nil, err
 	}
 	return resp.StatusCode, buf.bytes(), nil

@@ -31,9 +31,8 @@ type job struct {
 // host is the politeness state of one origin (scheme, host and port).
 type host struct {
 	key         string
-	queue       []*job // waiting jobs, queue[head:]
-	head        int
-	delayed     int // jobs waiting for a retry
+	queue       fifo[*job] // waiting jobs
+	delayed     int        // jobs waiting for a retry
 	inflight    int
 	maxInflight int           // PerHost, halved by 429 and 503, regained on success
 	limiter     *rate.Limiter // nil: no rate limit
@@ -44,7 +43,7 @@ type host struct {
 	wakeAt      time.Time // a timer is set to look at this host again then
 }
 
-func (h *host) queued() int { return len(h.queue) - h.head }
+func (h *host) queued() int { return h.queue.len() }
 
 // scheduler hands jobs to workers host by host: at most PerHost in flight to
 // one host, at most Rate a second, none while a host has asked to be left
@@ -59,7 +58,7 @@ type scheduler struct {
 
 	mu       sync.Mutex
 	hosts    map[string]*host
-	ready    []*host // hosts that may go now, served in turn
+	ready    fifo[*host] // hosts that may go now, served in turn
 	timers   timerHeap
 	held     int  // jobs pushed and not finished
 	closed   bool // nothing more will be pushed
@@ -77,8 +76,9 @@ func newScheduler(cfg Config) *scheduler {
 		perHost: cfg.PerHost,
 		rate:    lim,
 		robots:  !cfg.IgnoreRobots,
-		// Enough to look past a long run of one slow host's URLs.
-		limit:    max(1024, 64*cfg.Concurrency),
+		// Enough to look past a run of one slow host's URLs; not so many
+		// that the jobs waiting (a few hundred bytes each) weigh.
+		limit:    max(1024, 16*cfg.Concurrency),
 		hosts:    make(map[string]*host),
 		changed:  make(chan struct{}),
 		noTarget: host{maxInflight: 1 << 30},
@@ -108,7 +108,7 @@ func (s *scheduler) push(ctx context.Context, t Task) error {
 		s.mu.Lock()
 	}
 	j.host = s.hostFor(j)
-	j.host.queue = append(j.host.queue, j)
+	j.host.queue.push(j)
 	s.held++
 	s.consider(j.host, time.Now())
 	s.broadcast()
@@ -174,9 +174,8 @@ func (s *scheduler) next(ctx context.Context) (*job, error) {
 	for {
 		now := time.Now()
 		s.fireTimers(now)
-		for len(s.ready) > 0 {
-			h := s.ready[0]
-			s.ready = s.ready[1:]
+		for s.ready.len() > 0 {
+			h := s.ready.pop()
 			h.inReady = false
 			if j := s.dispatch(h, now); j != nil {
 				s.consider(h, now)
@@ -224,14 +223,9 @@ func (s *scheduler) dispatch(h *host, now time.Time) *job {
 	}
 	if s.needsRobots(h, now) && !s.stopped {
 		h.robotsBusy = true
-		return &job{host: h, robots: true, target: h.queue[h.head].target}
+		return &job{host: h, robots: true, target: h.queue.peek().target}
 	}
-	j := h.queue[h.head]
-	h.queue[h.head] = nil
-	h.head++
-	if h.head == len(h.queue) {
-		h.queue, h.head = h.queue[:0], 0
-	}
+	j := h.queue.pop()
 	j.rules = h.robots
 	return j
 }
@@ -270,7 +264,7 @@ func (s *scheduler) needsRobots(h *host, now time.Time) bool {
 func (s *scheduler) consider(h *host, now time.Time) {
 	if !h.inReady && s.mayGo(h, now) {
 		h.inReady = true
-		s.ready = append(s.ready, h)
+		s.ready.push(h)
 	}
 }
 
@@ -289,12 +283,7 @@ func (s *scheduler) fireTimers(now time.Time) {
 		h := t.host
 		if t.job != nil {
 			h.delayed--
-			if h.head > 0 {
-				h.head--
-				h.queue[h.head] = t.job
-			} else {
-				h.queue = append([]*job{t.job}, h.queue...)
-			}
+			h.queue.pushFront(t.job)
 		} else if t.at.Equal(h.wakeAt) {
 			h.wakeAt = time.Time{}
 		}

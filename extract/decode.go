@@ -9,47 +9,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/transform"
 )
-
-// determineEncoding picks a document's encoding as Chromium does: byte
-// order mark, then the Content-Type charset, then a <meta> declaration in
-// the first 1024 bytes (golang.org/x/net/html/charset), then a guess. The
-// guess is x/net's (UTF-8 if the first 1024 bytes are valid UTF-8 with
-// non-ASCII in them, else windows-1252) with one change: like Chromium,
-// it never guesses UTF-8 for a document fetched over the network, only
-// for a local file, so that sites declare their encoding.
-//
-// The encoding returned is the plain one from htmlindex: x/net's wrapper
-// would write characters missing from it as "&#N;", which Chromium does not
-// do in URLs, and it would hide the single-byte charmaps decode reads with
-// a table.
-func determineEncoding(data []byte, contentType string, local bool) (encoding.Encoding, string) {
-	_, name, certain := charset.DetermineEncoding(data, contentType)
-	enc, err := htmlindex.Get(name)
-	if err != nil {
-		enc, name = charmap.Windows1252, "windows-1252"
-	}
-	if name != "utf-8" || certain || local {
-		return enc, name
-	}
-	// Was it declared, or guessed? Without its non-ASCII bytes, the start
-	// of the document still declares UTF-8 if it did.
-	head := bytes.Clone(data[:min(len(data), 1024)])
-	for i, c := range head {
-		if c >= utf8.RuneSelf {
-			head[i] = 'x'
-		}
-	}
-	if _, declared, _ := charset.DetermineEncoding(head, ""); declared == "utf-8" {
-		return enc, name
-	}
-	return charmap.Windows1252, "windows-1252"
-}
 
 // decode returns data as UTF-8: as it is when it is UTF-8 (less a byte
 // order mark) or plain ASCII in an ASCII-compatible encoding, else

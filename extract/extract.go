@@ -5,6 +5,7 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -57,7 +58,14 @@ type extractor struct {
 	parser  html5.Parser
 	decoded []byte
 	links   []*html5.Node
+	meta    declaredEncoding
 	seen    map[string]struct{}
+}
+
+// declaredEncoding is the first encoding a <meta> declares.
+type declaredEncoding struct {
+	enc  encoding.Encoding
+	name string
 }
 
 var extractors = sync.Pool{New: func() any { return new(extractor) }}
@@ -71,17 +79,19 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 	}
 	x := extractors.Get().(*extractor)
 	defer x.release()
-	enc, name := determineEncoding(data, contentType, base.Scheme == "file")
-	text, err := x.decode(data, enc, name)
+	enc, name, certain := determineEncoding(data, contentType, base.Scheme == "file")
+	page, baseNode, parseErr, err := x.extract(data, enc, name)
 	if err != nil {
 		return nil, err
 	}
-	root, parseErr := x.parser.Parse(text)
-	if parseErr != nil && !errors.Is(parseErr, html5.ErrTooComplex) {
-		return nil, parseErr
+	if m := x.meta; !certain && m.name != "" && m.name != name {
+		// A <meta> declared another encoding than the one guessed: the
+		// document is read again in it, as browsers do.
+		enc, name = m.enc, m.name
+		if page, baseNode, parseErr, err = x.extract(data, enc, name); err != nil {
+			return nil, err
+		}
 	}
-	page := &Page{Buttons: []string{}, Charset: name}
-	baseNode := x.collect(root, page)
 	queryEnc := queryEncoder(enc, name)
 	if baseNode != nil {
 		href, _ := x.parser.Attr(baseNode, "href")
@@ -92,6 +102,23 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 	}
 	page.Links = x.resolve(weburl.NewResolver(base, queryEnc))
 	return page, parseErr
+}
+
+// extract decodes data and parses it, gathering the page's buttons, its
+// links' elements (x.links), its first <meta> encoding declaration (x.meta)
+// and its <base>. parseErr is ErrTooComplex for a tree cut short.
+func (x *extractor) extract(data []byte, enc encoding.Encoding, name string) (page *Page, base *html5.Node, parseErr, err error) {
+	text, err := x.decode(data, enc, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	root, parseErr := x.parser.Parse(text)
+	if parseErr != nil && !errors.Is(parseErr, html5.ErrTooComplex) {
+		return nil, nil, nil, parseErr
+	}
+	x.links, x.meta = x.links[:0], declaredEncoding{}
+	page = &Page{Buttons: []string{}, Charset: name}
+	return page, x.collect(root, page), parseErr, nil
 }
 
 func (x *extractor) release() {
@@ -153,6 +180,10 @@ func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
 				if _, ok := x.parser.Attr(c, "href"); ok && base == nil {
 					base = c
 				}
+			case atom.Meta:
+				if x.meta.name == "" {
+					x.noteMeta(c)
+				}
 			case atom.Template:
 				continue
 			}
@@ -162,6 +193,18 @@ func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
 		}
 	}
 	return base
+}
+
+// noteMeta records the encoding a <meta> declares, if it declares one.
+func (x *extractor) noteMeta(n *html5.Node) {
+	charset, hasCharset := x.parser.Attr(n, "charset")
+	charset = bytes.Clone(charset) // Attr's value is overwritten by the next call
+	httpEquiv, hasHTTPEquiv := x.parser.Attr(n, "http-equiv")
+	httpEquiv = bytes.Clone(httpEquiv)
+	content, _ := x.parser.Attr(n, "content")
+	if enc, name, ok := metaEncoding(charset, httpEquiv, content, hasCharset, hasHTTPEquiv); ok {
+		x.meta = declaredEncoding{enc, name}
+	}
 }
 
 // resolve resolves the collected links, dropping repeats and hrefs that are

@@ -12,6 +12,7 @@ import (
 	"github.com/crawlkit/crawl/internal/weburl"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/encoding"
 )
 
 // referenceParse extracts a page the obvious way, for comparison.
@@ -20,19 +21,17 @@ func referenceParse(data []byte, contentType, docURL string) (*Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document URL %q: %w", docURL, err)
 	}
-	enc, name := determineEncoding(data, contentType, base.Scheme == "file")
-	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if name != "utf-8" {
-		if text, err = enc.NewDecoder().Bytes(data); err != nil {
+	enc, name, certain := determineEncoding(data, contentType, base.Scheme == "file")
+	w, err := referenceWalk(data, enc, name)
+	if err != nil {
+		return nil, err
+	}
+	if !certain && w.metaName != "" && w.metaName != name {
+		enc, name = w.metaEnc, w.metaName
+		if w, err = referenceWalk(data, enc, name); err != nil {
 			return nil, err
 		}
 	}
-	doc, err := html.ParseWithOptions(bytes.NewReader(text), html.ParseOptionEnableScripting(false))
-	if err != nil {
-		return nil, fmt.Errorf("parse HTML: %w", err)
-	}
-	var w walker
-	w.walk(doc)
 	queryEnc := queryEncoder(enc, name)
 	if w.hasBase {
 		// A <base href> that does not parse leaves the document URL as base.
@@ -56,11 +55,31 @@ func referenceParse(data []byte, contentType, docURL string) (*Page, error) {
 	return page, nil
 }
 
+// referenceWalk decodes and parses data and walks its tree.
+func referenceWalk(data []byte, enc encoding.Encoding, name string) (*walker, error) {
+	text := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if name != "utf-8" {
+		var err error
+		if text, err = enc.NewDecoder().Bytes(data); err != nil {
+			return nil, err
+		}
+	}
+	doc, err := html.ParseWithOptions(bytes.NewReader(text), html.ParseOptionEnableScripting(false))
+	if err != nil {
+		return nil, fmt.Errorf("parse HTML: %w", err)
+	}
+	w := &walker{}
+	w.walk(doc)
+	return w, nil
+}
+
 // walker collects, in tree order, what the document's DOM holds.
 type walker struct {
 	buttons, hrefs []string
 	base           string
 	hasBase        bool
+	metaEnc        encoding.Encoding
+	metaName       string
 }
 
 func (w *walker) walk(n *html.Node) {
@@ -77,6 +96,15 @@ func (w *walker) walk(n *html.Node) {
 		case atom.Base:
 			if v, ok := attr(n, "href"); ok && !w.hasBase {
 				w.base, w.hasBase = v, true
+			}
+		case atom.Meta:
+			if w.metaName == "" {
+				charset, hasCharset := attr(n, "charset")
+				httpEquiv, hasHTTPEquiv := attr(n, "http-equiv")
+				content, _ := attr(n, "content")
+				if enc, name, ok := metaEncoding([]byte(charset), []byte(httpEquiv), []byte(content), hasCharset, hasHTTPEquiv); ok {
+					w.metaEnc, w.metaName = enc, name
+				}
 			}
 		case atom.Template:
 			return // template contents are not part of the document

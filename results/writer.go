@@ -14,23 +14,34 @@ import (
 // given (Map.Sorted gives them sorted), followed by a newline. A URL that
 // appears twice is written twice; callers pass a Map's contents.
 func WriteJSON(w io.Writer, records []Record) error {
+	return writeObject(w, len(records), func(dst []byte, i int) ([]byte, error) {
+		dst = appendString(dst, records[i].URL)
+		dst = append(dst, ':', ' ')
+		return records[i].appendBody(dst), nil
+	})
+}
+
+// writeObject writes n members as one JSON object, one to a line; member
+// appends the i-th one, key and value.
+func writeObject(w io.Writer, n int, member func(dst []byte, i int) ([]byte, error)) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	buf := make([]byte, 0, 4096)
 	buf = append(buf, '{')
-	for i := range records {
+	for i := range n {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, '\n', ' ')
-		buf = appendString(buf, records[i].URL)
-		buf = append(buf, ':', ' ')
-		buf = records[i].appendBody(buf)
+		var err error
+		if buf, err = member(buf, i); err != nil {
+			return err
+		}
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
 		buf = buf[:0]
 	}
-	if len(records) > 0 {
+	if n > 0 {
 		buf = append(buf, '\n')
 	}
 	buf = append(buf, '}', '\n')

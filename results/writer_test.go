@@ -187,3 +187,39 @@ func TestResume(t *testing.T) {
 	}
 	assertFile(t, path, "not json\n")
 }
+
+// TestSpoolMatchesMap puts the same records in a Map and a Spool: both
+// write the same JSON object, the last record of a URL winning.
+func TestSpoolMatchesMap(t *testing.T) {
+	sp, err := NewSpool(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	m := NewMap()
+	recs := []Record{
+		{URL: "https://b.example/", Link: []string{"https://b.example/x"}, Status: 200},
+		{URL: "https://a.example/", Error: "boom"},
+		{URL: "https://c.example/\u00e9", Button: []string{"\"q\""}},
+		{URL: "https://a.example/", Button: []string{"go"}, Status: 200},
+	}
+	for _, r := range recs {
+		m.Put(r)
+		if err := sp.Put(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fromMap, fromSpool bytes.Buffer
+	WriteJSON(&fromMap, m.Sorted())
+	if err := sp.WriteJSON(&fromSpool); err != nil {
+		t.Fatal(err)
+	}
+	if fromMap.String() != fromSpool.String() || sp.Len() != 3 {
+		t.Errorf("spool wrote\n%s\nmap wrote\n%s", fromSpool.String(), fromMap.String())
+	}
+	name := sp.f.Name()
+	sp.Close()
+	if _, err := os.Stat(name); !os.IsNotExist(err) {
+		t.Errorf("spool file left behind: %v", err)
+	}
+}

@@ -112,25 +112,36 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 			return nil, err
 		}
 		return jsonlFile(f), nil
-	case o.output == "-":
-		m := results.NewMap()
-		return &output{sink: m, finish: func() error { return results.WriteJSON(stdout, m.Sorted()) }, abort: func() {}}, nil
 	}
-	f, err := results.CreateAtomic(o.output)
+	// A JSON object can only be written once every record is in: they wait
+	// in a spool file, not in memory.
+	spool, err := results.NewSpool("")
 	if err != nil {
 		return nil, err
 	}
-	m := results.NewMap()
+	if o.output == "-" {
+		return &output{
+			sink:   spool,
+			finish: func() error { return errors.Join(spool.WriteJSON(stdout), spool.Close()) },
+			abort:  func() { spool.Close() },
+		}, nil
+	}
+	f, err := results.CreateAtomic(o.output)
+	if err != nil {
+		spool.Close()
+		return nil, err
+	}
 	return &output{
-		sink: m,
+		sink: spool,
 		finish: func() error {
-			if err := results.WriteJSON(f, m.Sorted()); err != nil {
+			defer spool.Close()
+			if err := spool.WriteJSON(f); err != nil {
 				f.Abort()
 				return err
 			}
 			return f.Commit()
 		},
-		abort: func() { f.Abort() },
+		abort: func() { f.Abort(); spool.Close() },
 	}, nil
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"syscall"
 
 	"github.com/crawlkit/crawl/results"
 )
@@ -37,12 +36,4 @@ func countRecords(path string, jsonl bool) (ok, failed int, err error) {
 		count(r.Error)
 	}
 	return ok, failed, nil
-}
-
-// maxRSSMB returns a finished process's peak resident set size in MB.
-func maxRSSMB(ps *os.ProcessState) float64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return float64(ru.Maxrss) / 1024 // kilobytes on Linux
-	}
-	return 0
 }
