@@ -22,8 +22,9 @@ type Config struct {
 	// Rate limits the requests per second to one host; 0, the default,
 	// means no limit. A robots.txt Crawl-delay can only lower it.
 	Rate float64
-	// Timeout bounds one request, from dialing to the last byte of the
-	// body. Default 30s.
+	// Timeout bounds one attempt at a URL, from dialing to the last byte
+	// of the body, redirects included; a retry gets a fresh one. It also
+	// catches a server that trickles its body. Default 30s.
 	Timeout time.Duration
 	// MaxBody is the number of bytes read from a body, counted after
 	// decompression; the rest is not read and the record says truncated.

@@ -69,7 +69,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.robots, "robots", "obey", "`obey|ignore` robots.txt (RFC 9309, Crawl-delay included)")
 	fs.BoolVar(&o.denyPrivate, "deny-private", false, "refuse to connect to loopback, private and link-local addresses, redirects and DNS included")
 	fs.BoolVar(&o.resume, "resume", false, "with -f jsonl -o FILE: keep the URLs FILE already has without error, crawl the rest and append")
-	fs.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time limit for one URL, from the request to the last byte, redirects included")
+	fs.DurationVar(&o.timeout, "timeout", crawler.DefaultTimeout, "time limit for one attempt at a URL, from the request to the last byte, redirects included")
 	o.maxBody = crawler.DefaultMaxBody
 	fs.Var(&o.maxBody, "max-body", "read at most `SIZE` of a body after decompression (e.g. 512KiB, 10MiB); the record of a longer page says truncated")
 	fs.IntVar(&o.maxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "follow at most `N` redirects per URL")
