@@ -244,12 +244,9 @@ func TestRateIsPerHost(t *testing.T) {
 // TestPerHostLimit checks that no more than PerHost requests are in flight
 // to one host, while another host is served at the same time.
 func TestPerHostLimit(t *testing.T) {
-	var inFlight, peak atomic.Int64
+	var peak peakCounter
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
+		defer peak.enter()()
 		time.Sleep(30 * time.Millisecond)
 	}))
 	defer srv.Close()
@@ -260,7 +257,7 @@ func TestPerHostLimit(t *testing.T) {
 	cfg := faultConfig
 	cfg.Concurrency, cfg.PerHost = 16, 3
 	crawlAll(t, cfg, urls...)
-	if p := peak.Load(); p != 3 {
+	if p := peak.peak.Load(); p != 3 {
 		t.Errorf("peak in flight to one host %d, want 3", p)
 	}
 }

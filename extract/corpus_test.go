@@ -67,30 +67,20 @@ func TestCorpusParity(t *testing.T) {
 
 // BenchmarkExtract extracts every corpus page, as the crawler does, on one
 // goroutine: b.SetBytes makes the MB/s figure the corpus throughput.
-func BenchmarkExtract(b *testing.B) {
-	docs, names, size := loadCorpus(b)
-	tr := loadTruth(b)
-	b.SetBytes(size)
-	b.ReportAllocs()
-	for b.Loop() {
-		for i, d := range docs {
-			if _, err := ParseBytes(d, "text/html", tr.Origin+"/"+names[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-}
+func BenchmarkExtract(b *testing.B) { benchmarkCorpus(b, ParseBytes) }
 
 // BenchmarkReference is the same work with the reference extractor
 // (x/net/html's tree), for comparison.
-func BenchmarkReference(b *testing.B) {
+func BenchmarkReference(b *testing.B) { benchmarkCorpus(b, referenceParse) }
+
+func benchmarkCorpus(b *testing.B, parse func(data []byte, contentType, docURL string) (*Page, error)) {
 	docs, names, size := loadCorpus(b)
 	tr := loadTruth(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
 		for i, d := range docs {
-			if _, err := referenceParse(d, "text/html", tr.Origin+"/"+names[i]); err != nil {
+			if _, err := parse(d, "text/html", tr.Origin+"/"+names[i]); err != nil {
 				b.Fatal(err)
 			}
 		}

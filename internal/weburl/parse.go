@@ -149,6 +149,14 @@ func (p *parser) relative(base *URL, input string) (URL, error) {
 		return p.path(rest)
 	}
 	p.copyAuthority(base)
+	return p.relativePath(base, input)
+}
+
+// relativePath resolves input, which starts neither with an authority nor
+// with a slash, against base's path: an empty input is base without its
+// fragment, "?q" and "#f" replace those, and anything else is a path in
+// base's directory.
+func (p *parser) relativePath(base *URL, input string) (URL, error) {
 	p.pathStart = len(p.buf)
 	p.buf = append(p.buf, base.Path...)
 	switch {
@@ -511,24 +519,12 @@ func (p *parser) file(base *URL, input string) (URL, error) {
 		p.buf = append(p.buf, base.Host...)
 		p.hostEnd = len(p.buf)
 	}
-	p.pathStart = len(p.buf)
 	if slashes > 0 || base == nil {
+		p.pathStart = len(p.buf)
 		return p.path(input[slashes:])
 	}
-	p.buf = append(p.buf, base.Path...)
-	switch {
-	case input == "":
-		p.copyQuery(base)
-		return p.finish()
-	case input[0] == '?':
-		return p.query(input[1:])
-	case input[0] == '#':
-		p.copyQuery(base)
-		return p.fragment(input[1:])
-	}
-	p.shortenPath()
-	p.fileRelative = true
-	return p.path(input)
+	p.fileRelative = input != "" && input[0] != '?' && input[0] != '#'
+	return p.relativePath(base, input)
 }
 
 // fileHost parses the host of file://host/path and what follows it.
