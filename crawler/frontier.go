@@ -35,9 +35,10 @@ var ErrDrained = errors.New("frontier drained")
 // of URLs already seen. The crawl ends when it is drained, which is decided by
 // counting tasks done, never by a timer.
 //
-// The in-memory frontier is the default; a shared one (Redis) can take its
-// place so that several processes crawl one frontier, and a task may add
-// the links it discovers before it is marked done.
+// Run uses the in-memory frontier; the interface is the seam where a shared
+// one (Redis) will take its place, so that several processes crawl one
+// frontier, and where a task will add the links it discovers before it is
+// marked done.
 type Frontier interface {
 	// Add queues t unless its URL was added before, and reports whether it
 	// was new. It blocks while the frontier is full.
@@ -65,12 +66,8 @@ type memFrontier struct {
 	changed chan struct{}
 }
 
-// NewMemoryFrontier returns an in-memory frontier that holds at most limit
+// newMemFrontier returns an in-memory frontier that holds at most limit
 // queued tasks before Add blocks.
-func NewMemoryFrontier(limit int) Frontier {
-	return newMemFrontier(limit)
-}
-
 func newMemFrontier(limit int) *memFrontier {
 	return &memFrontier{
 		seen:    newSeenSet(),

@@ -10,7 +10,7 @@ import (
 
 func TestMemoryFrontier(t *testing.T) {
 	ctx := context.Background()
-	f := NewMemoryFrontier(10)
+	f := newMemFrontier(10)
 	for _, u := range []string{"a", "b", "a", "c", "b"} {
 		f.Add(ctx, Task{Seed: Seed{URL: u}})
 	}
@@ -36,7 +36,7 @@ func TestMemoryFrontier(t *testing.T) {
 // progress: a task may still add work, so the crawl is not over.
 func TestFrontierNotDrainedWhileTasksRun(t *testing.T) {
 	ctx := context.Background()
-	f := NewMemoryFrontier(10)
+	f := newMemFrontier(10)
 	f.Add(ctx, Task{Seed: Seed{URL: "a"}})
 	f.Close(ctx)
 	tk, _ := f.Next(ctx)
@@ -55,7 +55,7 @@ func TestFrontierNotDrainedWhileTasksRun(t *testing.T) {
 
 func TestFrontierAddBlocksWhenFull(t *testing.T) {
 	ctx := context.Background()
-	f := NewMemoryFrontier(2)
+	f := newMemFrontier(2)
 	f.Add(ctx, Task{Seed: Seed{URL: "a"}})
 	f.Add(ctx, Task{Seed: Seed{URL: "b"}})
 	added := make(chan error, 1)

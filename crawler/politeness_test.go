@@ -122,7 +122,7 @@ func TestRobots(t *testing.T) {
 		{"200 with rules", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, rules) },
 			[]string{"/private/a", "/only-for-crawl"}, []string{"/public", "/"}},
 		{"404", http.NotFound, nil, []string{"/private/a", "/public"}},
-		{"403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 403) }, nil, []string{"/private/a"}},
+		{"403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }, nil, []string{"/private/a"}},
 		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }, []string{"/public", "/private/a"}, nil},
 		{"timeout", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, []string{"/public"}, nil},
 		{"10 MB", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, huge) }, []string{"/private/a"}, []string{"/public"}},

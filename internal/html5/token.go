@@ -124,7 +124,7 @@ func (z *Tokenizer) AttrName(i int) []byte {
 func (z *Tokenizer) AttrValue(i int) []byte {
 	a := z.attrs[i]
 	v := z.doc[a.val.start:a.val.end]
-	if bytes.IndexAny(v, "&\x00\r") < 0 {
+	if !bytes.ContainsAny(v, "&\x00\r") {
 		return v
 	}
 	z.valBuf = appendDecoded(z.valBuf[:0], v, true)

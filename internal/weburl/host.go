@@ -269,8 +269,7 @@ func parseIPv6(s string) ([8]uint16, bool) {
 			}
 			addr[piece], addr[piece+1] = uint16(v4>>16), uint16(v4)
 			piece += 2
-			i = len(s)
-			break
+			break // the IPv4 tail ends the address
 		}
 		if i < len(s) {
 			if s[i] != ':' {
