@@ -180,26 +180,25 @@ func (p *parser) copyAuthority(base *URL) {
 	p.hasHost = true
 	p.buf = append(p.buf, '/', '/')
 	if base.Username != "" || base.Password != "" {
-		p.userStart = len(p.buf)
-		p.buf = append(p.buf, base.Username...)
-		p.userEnd = len(p.buf)
+		p.userStart, p.userEnd = p.put(base.Username)
 		if base.Password != "" {
 			p.buf = append(p.buf, ':')
-			p.passStart = len(p.buf)
-			p.buf = append(p.buf, base.Password...)
-			p.passEnd = len(p.buf)
+			p.passStart, p.passEnd = p.put(base.Password)
 		}
 		p.buf = append(p.buf, '@')
 	}
-	p.hostStart = len(p.buf)
-	p.buf = append(p.buf, base.Host...)
-	p.hostEnd = len(p.buf)
+	p.hostStart, p.hostEnd = p.put(base.Host)
 	if base.Port != "" {
 		p.buf = append(p.buf, ':')
-		p.portStart = len(p.buf)
-		p.buf = append(p.buf, base.Port...)
-		p.portEnd = len(p.buf)
+		p.portStart, p.portEnd = p.put(base.Port)
 	}
+}
+
+// put appends s and returns where it starts and ends.
+func (p *parser) put(s string) (start, end int) {
+	start = len(p.buf)
+	p.buf = append(p.buf, s...)
+	return start, len(p.buf)
 }
 
 func (p *parser) copyQuery(base *URL) {
