@@ -418,20 +418,7 @@ func textIM(p *parser) bool {
 	case EOFToken:
 		p.oe.pop()
 	case TextToken:
-		d := p.tok.Data
-		if n := p.oe.top(); n.DataAtom == a.Textarea && n.FirstChild == nil {
-			// Ignore a newline at the start of a <textarea> block.
-			if d != "" && d[0] == '\r' {
-				d = d[1:]
-			}
-			if d != "" && d[0] == '\n' {
-				d = d[1:]
-			}
-		}
-		if d == "" {
-			return true
-		}
-		return true
+		return true // the element's text, which is not kept
 	case EndTagToken:
 		p.oe.pop()
 	}

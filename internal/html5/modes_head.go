@@ -113,13 +113,10 @@ func beforeHeadIM(p *parser) bool {
 func inHeadIM(p *parser) bool {
 	switch p.tok.Type {
 	case TextToken:
-		s := strings.TrimLeft(p.tok.Data, whitespace)
-		if len(s) < len(p.tok.Data) {
-			// Add the initial whitespace to the current node.
-			if s == "" {
-				return true
-			}
-			p.tok.Data = s
+		// Leading whitespace would be inserted as text, which is not
+		// kept; the rest is processed below.
+		if p.tok.Data = strings.TrimLeft(p.tok.Data, whitespace); p.tok.Data == "" {
+			return true
 		}
 	case StartTagToken:
 		switch p.tok.DataAtom {
@@ -249,13 +246,10 @@ func inHeadNoscriptIM(p *parser) bool {
 func afterHeadIM(p *parser) bool {
 	switch p.tok.Type {
 	case TextToken:
-		s := strings.TrimLeft(p.tok.Data, whitespace)
-		if len(s) < len(p.tok.Data) {
-			// Add the initial whitespace to the current node.
-			if s == "" {
-				return true
-			}
-			p.tok.Data = s
+		// Leading whitespace would be inserted as text, which is not
+		// kept; the rest is processed below.
+		if p.tok.Data = strings.TrimLeft(p.tok.Data, whitespace); p.tok.Data == "" {
+			return true
 		}
 	case StartTagToken:
 		switch p.tok.DataAtom {

@@ -116,16 +116,8 @@ func inFramesetIM(p *parser) bool {
 	switch p.tok.Type {
 	case CommentToken:
 	case TextToken:
-		// Ignore all text but whitespace.
-		s := strings.Map(func(c rune) rune {
-			switch c {
-			case ' ', '\t', '\n', '\f', '\r':
-				return c
-			}
-			return -1
-		}, p.tok.Data)
-		if s != "" {
-		}
+		// Whitespace would be inserted as text, which is not kept; the
+		// rest is ignored.
 	case StartTagToken:
 		switch p.tok.DataAtom {
 		case a.Html:
@@ -161,16 +153,8 @@ func afterFramesetIM(p *parser) bool {
 	switch p.tok.Type {
 	case CommentToken:
 	case TextToken:
-		// Ignore all text but whitespace.
-		s := strings.Map(func(c rune) rune {
-			switch c {
-			case ' ', '\t', '\n', '\f', '\r':
-				return c
-			}
-			return -1
-		}, p.tok.Data)
-		if s != "" {
-		}
+		// Whitespace would be inserted as text, which is not kept; the
+		// rest is ignored.
 	case StartTagToken:
 		switch p.tok.DataAtom {
 		case a.Html:
