@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
 	"time"
 )
@@ -59,6 +60,30 @@ type Config struct {
 	// Logger receives a line per URL at level Info and problems at Warn.
 	// Default: discard.
 	Logger *slog.Logger
+
+	// Depth is how many links are followed from the seeds: links found on a
+	// page at depth d < Depth are crawled at depth d+1, where d is the
+	// fewest links from any seed. 0, the default, crawls the seeds only.
+	// Only http(s) links are followed.
+	Depth int
+	// Scope limits the links followed to the seed's host (the default), its
+	// registrable domain, or none; checked on every redirect hop too.
+	Scope Scope
+	// Include, when set, follows only links matching one of them; Exclude
+	// follows none that match one of them, and wins. Both are matched
+	// against the absolute URL, fragment removed.
+	Include, Exclude []*regexp.Regexp
+	// MaxPages caps the pages taken into the crawl, seeds included, exactly:
+	// requests in flight count, and a seed past the cap is recorded as
+	// skipped. MaxPagesPerHost caps them per host name. 0: no cap.
+	MaxPages, MaxPagesPerHost int
+	// SortQuery and StripParams refine the dedup key of a URL (see
+	// Normalizer).
+	SortQuery   bool
+	StripParams []string
+	// SpillDir is where the frontier keeps the discovered URLs that do not
+	// fit its window in memory. Default: the system's temporary directory.
+	SpillDir string
 }
 
 // Defaults for the zero values of Config.
@@ -88,6 +113,13 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.RetryBackoff >= 0, "retry backoff %v: must not be negative", c.RetryBackoff)
 	check(c.Timeout >= 0, "timeout %v: must be positive", c.Timeout)
 	check(c.MaxBody >= 0, "max body %d: must be positive", c.MaxBody)
+	check(c.Depth >= 0, "depth %d: must not be negative", c.Depth)
+	check(c.Scope >= ScopeHost && c.Scope <= ScopeAny, "scope %d: unknown", c.Scope)
+	check(c.MaxPages >= 0, "max pages %d: must not be negative", c.MaxPages)
+	check(c.MaxPagesPerHost >= 0, "max pages per host %d: must not be negative", c.MaxPagesPerHost)
+	for _, p := range c.StripParams {
+		check(p != "", "strip param: empty name")
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}

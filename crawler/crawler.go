@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"net/http"
 	"runtime"
 	"strings"
@@ -43,8 +44,11 @@ type Crawler struct {
 	// parsing admits as many extractions at once as there are CPUs: more
 	// would not go faster, only hold more parse trees in memory.
 	parsing chan struct{}
+	norm    Normalizer
+	filter  filter
 
-	queued, done, failed, bytes atomic.Int64
+	stats               atomic.Pointer[runStats]
+	done, failed, bytes atomic.Int64
 }
 
 // New returns a Crawler for cfg, its zero values replaced by defaults.
@@ -68,7 +72,12 @@ func New(cfg Config) (*Crawler, error) {
 	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
 		cross.Del(k)
 	}
-	c := &Crawler{cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross, parsing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	c := &Crawler{
+		cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross,
+		parsing: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		norm:    Normalizer{SortQuery: cfg.SortQuery, StripParams: cfg.StripParams},
+		filter:  filter{depth: cfg.Depth, scope: cfg.Scope, include: cfg.Include, exclude: cfg.Exclude},
+	}
 	if cfg.DenyPrivate {
 		c.dialCheck = denyPrivate
 	}
@@ -83,30 +92,89 @@ func New(cfg Config) (*Crawler, error) {
 
 // Progress is a snapshot of the counters of the current or last run.
 type Progress struct {
-	Queued int64 // distinct URLs accepted
-	Done   int64 // records written
+	Queued int64 // distinct URLs taken into the crawl, to be recorded
+	Done   int64 // URLs taken and finished
 	Failed int64 // records written with an error
 	Bytes  int64 // body bytes read
+	// Waiting counts the discovered URLs queued, or found and waiting for
+	// the pages of a lower depth to finish before they are taken.
+	Waiting int64
+	// Followed counts the discovered URLs taken into the crawl.
+	Followed int64
+	// NotFollowed counts the distinct discovered URLs not followed, by
+	// reason (depth, scope, include, exclude, robots, max-pages,
+	// max-pages-per-host, trap). While Run goes on a URL skipped for one
+	// reason and later taken by another path may be counted; once Run has
+	// returned the counts are exact.
+	NotFollowed map[string]int
 }
 
 // Progress returns the counters of the current or last run; it is safe to
 // call while Run is going on.
 func (c *Crawler) Progress() Progress {
-	return Progress{Queued: c.queued.Load(), Done: c.done.Load(), Failed: c.failed.Load(), Bytes: c.bytes.Load()}
+	p := Progress{Done: c.done.Load(), Failed: c.failed.Load(), Bytes: c.bytes.Load()}
+	if st := c.stats.Load(); st != nil {
+		p.Queued, p.Waiting, p.Followed = st.accepted.Load(), st.waiting.Load(), st.followed.Load()
+		p.NotFollowed = st.skipCounts()
+	}
+	return p
 }
 
-// Run crawls the seeds and puts one record per distinct seed URL into sink,
-// then returns once every one is done. When ctx is cancelled, no new URL is
-// fetched: requests in flight get Config.Grace to finish, and every URL not
-// crawled is recorded with the error "interrupted"; Run still reads all the
-// seeds, records them and returns ctx's error. Any other error is fatal (the
-// sink failed) and stops the run.
+// runStats are the counters of one run that its frontier keeps up to date.
+type runStats struct {
+	accepted, followed, waiting atomic.Int64
+
+	mu    sync.Mutex
+	skips map[string]int
+}
+
+func (st *runStats) skip(reason string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.skips == nil {
+		st.skips = make(map[string]int)
+	}
+	st.skips[reason]++
+}
+
+func (st *runStats) skipCounts() map[string]int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return maps.Clone(st.skips)
+}
+
+// settle replaces the counts of the reasons the frontier counts by URL with
+// its exact ones; robots.txt refusals are counted as they happen.
+func (st *runStats) settle(exact map[string]int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	robots := st.skips[skipRobots]
+	st.skips = exact
+	if robots > 0 {
+		st.skips[skipRobots] = robots
+	}
+}
+
+// Run crawls the seeds, and with Config.Depth the pages they lead to, and
+// puts one record per distinct URL taken into the crawl into sink, then
+// returns once every one is done. When ctx is cancelled, no new URL is
+// fetched: requests in flight get Config.Grace to finish, and every URL
+// taken and not crawled is recorded with the error "interrupted"; Run still
+// reads all the seeds, records them and returns ctx's error. Any other
+// error is fatal (the sink or the disk failed) and stops the run.
 func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Sink) error {
-	c.queued.Store(0)
 	c.done.Store(0)
 	c.failed.Store(0)
 	c.bytes.Store(0)
-	front := newMemFrontier(4 * c.cfg.Concurrency)
+	stats := new(runStats)
+	c.stats.Store(stats)
+	front := newMemFrontier(frontierLimits{
+		seeds:      4 * c.cfg.Concurrency,
+		window:     frontierWindow,
+		dir:        c.cfg.SpillDir,
+		maxPages:   c.cfg.MaxPages,
+		maxPerHost: c.cfg.MaxPagesPerHost,
+	}, stats)
 	defer front.release()
 	r := &run{
 		front:   front,
@@ -124,6 +192,8 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	defer stopTimer()
 	stopScheduler := context.AfterFunc(ctx, r.sched.stop)
 	defer stopScheduler()
+	stopFrontier := context.AfterFunc(ctx, front.stop)
+	defer stopFrontier()
 
 	g.Go(func() error { return c.produce(runCtx, r, seeds) })
 	g.Go(func() error { return r.feed(runCtx) })
@@ -133,8 +203,14 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	stats.settle(front.notFollowed())
 	return ctx.Err()
 }
+
+// frontierWindow is how many discovered tasks of one depth the frontier
+// keeps in memory before it spills them to disk: enough to keep every
+// fetcher busy between two reads of a segment, and a few MB at most.
+const frontierWindow = 4096
 
 // run is the state shared by the goroutines of one Run.
 type run struct {
@@ -192,18 +268,74 @@ func afterGrace(ctx context.Context, grace time.Duration, cutOff func()) (stop f
 	}
 }
 
-// produce adds every seed to the frontier, then closes it.
+// produce adds every seed to the frontier, then closes it. A seed that is
+// a record of an earlier run is not crawled again, but its links are
+// followed.
 func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) error {
 	for s := range seeds {
-		added, err := r.front.Add(ctx, Task{Seed: s})
+		t := c.seedTask(s)
+		added, err := r.front.Add(ctx, t)
 		if err != nil {
 			return err
 		}
-		if added {
-			c.queued.Add(1)
+		if s.Done != nil && added {
+			if err := c.follow(ctx, r, t, s.Done); err != nil {
+				return err
+			}
 		}
 	}
 	return r.front.Close(ctx)
+}
+
+// seedTask makes the task of a seed, or of a record being replayed.
+func (c *Crawler) seedTask(s Seed) Task {
+	t := Task{Seed: s}
+	if s.Done != nil {
+		t.URL, t.Depth, t.Parent = s.Done.URL, s.Done.Depth, s.Done.Parent
+	}
+	t.Key = "\x00" + t.URL // no URL has this key: an invalid input is deduped as it is spelled
+	if u, err := weburl.Parse(t.URL); err == nil {
+		t.Key = c.norm.Key(&u)
+	}
+	return t
+}
+
+// follow offers the links of a page to the frontier, or counts why each is
+// not followed. Only http(s) links are followed.
+func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Record) error {
+	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
+		return nil
+	}
+	pageURL, err := weburl.Parse(page.URL)
+	if err != nil {
+		return nil
+	}
+	scopeKey := c.cfg.Scope.key(&pageURL)
+	if rec.FinalURL != "" && rec.FinalURL != page.URL {
+		if final, err := weburl.Parse(rec.FinalURL); err == nil {
+			scopeKey = c.cfg.Scope.key(&final)
+		}
+	}
+	for _, href := range rec.Link {
+		u, err := weburl.Parse(href)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+			continue
+		}
+		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: page.URL, Key: c.norm.Key(&u)}
+		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
+		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
+			reason = skipTrap
+		}
+		if reason != "" {
+			err = r.front.Skip(ctx, child.Key, reason)
+		} else {
+			_, err = r.front.Add(ctx, child)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // work is one fetcher: it does the jobs the scheduler hands it until there
@@ -229,21 +361,40 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 			r.sched.retry(j, out.wait, out.slow)
 			continue
 		}
+		if err := c.finish(ctx, r, j, &out, id); err != nil {
+			return err
+		}
+	}
+}
+
+// finish writes the record of a job and offers its links to the frontier
+// before marking it done, so that the frontier never looks drained while
+// a page's links are still coming.
+func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, id int) error {
+	c.done.Add(1)
+	if out.skip != "" {
+		c.log.Info("not followed", "url", j.task.URL, "worker", id, "reason", out.skip)
+		if st := c.stats.Load(); st != nil {
+			st.skip(out.skip)
+		}
+	} else {
 		rec := &out.rec
 		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
 		if err := r.sink.Put(*rec); err != nil {
 			return fmt.Errorf("write record for %s: %w", rec.URL, err)
 		}
-		c.done.Add(1)
 		c.bytes.Add(rec.Bytes)
 		if !rec.OK() {
 			c.failed.Add(1)
 		}
-		r.sched.done(j, rec.Status >= 200 && rec.Status <= 299)
-		if err := r.front.Done(ctx, j.task); err != nil {
-			return err
+		if !r.interrupted() {
+			if err := c.follow(ctx, r, j.task, rec); err != nil {
+				return err
+			}
 		}
 	}
+	r.sched.done(j, out.rec.Status >= 200 && out.rec.Status <= 299)
+	return r.front.Done(ctx, j.task)
 }
 
 // outcome is what came of one attempt at a job: its record, or a retry.
@@ -252,20 +403,30 @@ type outcome struct {
 	retry bool          // try again after wait; rec.Error says why
 	wait  time.Duration // before the retry
 	slow  bool          // the host asked for fewer requests (429, 503)
+	skip  string        // not followed after all, for this reason: no record
 }
 
 // crawl makes one attempt at a job. Whatever happens is in the record.
 func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outcome {
-	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Attempts: j.attempts}
+	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Parent: j.task.Parent, Attempts: j.attempts}
 	switch {
 	case r.interrupted():
 		rec.Error = ErrInterrupted.Error()
+		return outcome{rec: rec}
+	case j.task.DuplicateOf != "":
+		rec.DuplicateOf = j.task.DuplicateOf
+		return outcome{rec: rec}
+	case j.task.Skip != "":
+		rec.Skipped = j.task.Skip
 		return outcome{rec: rec}
 	case j.targetErr != nil:
 		rec.Error = j.targetErr.Error()
 		return outcome{rec: rec}
 	}
 	if err := j.rules.allowed(&j.target); err != nil {
+		if j.task.Depth > 0 {
+			return outcome{skip: skipRobots} // a discovered URL refused is not followed, not failed
+		}
 		rec.Error = err.Error()
 		return outcome{rec: rec}
 	}
@@ -278,7 +439,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	if j.task.Path != "" {
 		resp, err = c.readFile(j.task.Path, j.target.Href, buf)
 	} else {
-		resp, err = c.fetch(ctx, j.target, buf)
+		resp, err = c.fetch(ctx, j.target, buf, c.redirectCheck(r, &j.task))
 	}
 	rec.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {
@@ -322,6 +483,11 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 func (c *Crawler) fetchFailed(r *run, j *job, rec results.Record, err error) outcome {
 	if r.interrupted() && errors.Is(err, context.Canceled) {
 		rec.Error = ErrInterrupted.Error()
+		return outcome{rec: rec}
+	}
+	var stop *redirectStop
+	if errors.As(err, &stop) {
+		rec.Status, rec.FinalURL, rec.DuplicateOf, rec.Skipped = stop.status, stop.url, stop.duplicateOf, stop.skip
 		return outcome{rec: rec}
 	}
 	rec.Error = errorText(err)

@@ -61,10 +61,10 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 // fetch GETs target, following redirects, and reads the body of an HTML
 // response into buf. The whole exchange, redirects included, must finish
 // within the configured timeout.
-func (c *Crawler) fetch(ctx context.Context, target weburl.URL, buf *bodyBuf) (*response, error) {
+func (c *Crawler) fetch(ctx context.Context, target weburl.URL, buf *bodyBuf, hop hopCheck) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, final, err := c.get(ctx, target, c.cfg.MaxRedirects)
+	resp, final, err := c.get(ctx, target, c.cfg.MaxRedirects, hop)
 	if err != nil {
 		return nil, err
 	}
@@ -79,9 +79,10 @@ func (e *redirectError) Error() string { return e.msg }
 
 // get GETs target and follows up to maxRedirects redirects, each resolved
 // against the URL that sent it as a browser would, to http and https only,
-// without the credentials headers once on another host. It returns the
-// last response, whose body the caller closes, and its URL.
-func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int) (*http.Response, weburl.URL, error) {
+// without the credentials headers once on another host, each hop vetted by
+// hop when it is not nil. It returns the last response, whose body the
+// caller closes, and its URL.
+func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
 	header := c.header
 	for redirects := 0; ; redirects++ {
 		resp, err := c.client.Do(newRequest(ctx, target, header))
@@ -102,6 +103,11 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int) 
 		}
 		if next.Scheme != "http" && next.Scheme != "https" {
 			return nil, target, &redirectError{fmt.Sprintf("redirect to %s: only http and https are followed", next.Href)}
+		}
+		if hop != nil {
+			if err := hop(ctx, resp.StatusCode, &next); err != nil {
+				return nil, target, err
+			}
 		}
 		if next.Host != target.Host || next.Port != target.Port {
 			header = c.crossHostHeader

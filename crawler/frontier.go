@@ -3,7 +3,12 @@ package crawler
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
+
+	"github.com/crawlkit/crawl/results"
 )
 
 // Seed is one input URL and where it came from.
@@ -17,14 +22,33 @@ type Seed struct {
 	// URL is then its file: URL, the document's base. Only seeds with a Path
 	// ever read files; a file: URL without one is refused.
 	Path string
+	// Done, when set, is the URL's record from an earlier run of the same
+	// crawl (see --resume): the URL is not fetched or recorded again, and
+	// the links in the record are followed as if it had just been crawled.
+	// Its URL and depth are the record's.
+	Done *results.Record
 }
 
 // Task is a URL waiting in the frontier.
 type Task struct {
 	Seed
-	// Depth is the number of links followed from a seed to reach the URL;
-	// seeds have depth 0.
+	// Depth is the number of links followed from a seed to reach the URL,
+	// the fewest there are; seeds have depth 0.
 	Depth int
+	// Parent is a page that links to the URL at Depth-1; empty for seeds.
+	Parent string
+	// Key is the URL's dedup key (see Normalizer): URLs with one key are
+	// one page, fetched once.
+	Key string
+	// DuplicateOf is set on a seed whose page another spelling of it has
+	// already taken: the seed's record says so instead of fetching it.
+	DuplicateOf string
+	// Skip is set on a seed that is recorded but not fetched, saying why:
+	// "max-pages".
+	Skip string
+	// extended counts how many times in a row the URL's query extended its
+	// parent's (see selfExtending).
+	extended uint8
 }
 
 // ErrDrained is returned by Frontier.Next when the frontier is closed and
@@ -32,17 +56,27 @@ type Task struct {
 var ErrDrained = errors.New("frontier drained")
 
 // Frontier is the queue of tasks waiting to be crawled, together with the set
-// of URLs already seen. The crawl ends when it is drained, which is decided by
-// counting tasks done, never by a timer.
+// of URL keys already seen. The crawl ends when it is drained, which is
+// decided by counting tasks done, never by a timer.
 //
-// Run uses the in-memory frontier; the interface is the seam where a shared
-// one (Redis) will take its place, so that several processes crawl one
-// frontier, and where a task will add the links it discovers before it is
-// marked done.
+// Run uses the in-memory frontier, which spills to disk; the interface is the
+// seam where a shared one (Redis) takes its place, so that several processes
+// crawl one frontier.
 type Frontier interface {
-	// Add queues t unless its URL was added before, and reports whether it
-	// was new. It blocks while the frontier is full.
+	// Add offers a task and reports whether it was taken. A seed (depth 0)
+	// is queued unless its key was seen: a seed given twice is dropped, and
+	// another spelling of a page already taken is queued with DuplicateOf
+	// set, so that it is still recorded. Add blocks while the seeds queued
+	// are at the frontier's limit. A discovered task (depth 1 and more) is
+	// queued only once no shorter path to its URL can still be found, and
+	// only if its key is new and the page limits allow; Add never blocks
+	// for one.
 	Add(ctx context.Context, t Task) (bool, error)
+	// Claim takes key for a page reached by a redirect, and reports whether
+	// it was new; a page already taken is not fetched again.
+	Claim(ctx context.Context, key string) (bool, error)
+	// Skip counts a URL not followed, by reason; a URL is counted once.
+	Skip(ctx context.Context, key, reason string) error
 	// Next returns the next task, blocking until there is one. It returns
 	// ErrDrained once the frontier is closed and every task is done.
 	Next(ctx context.Context) (Task, error)
@@ -52,26 +86,58 @@ type Frontier interface {
 	Close(ctx context.Context) error
 }
 
-// memFrontier is the in-memory Frontier: a bounded FIFO queue and the set
-// of URLs seen (see seenSet).
+// frontierLimits are what a memFrontier is told by the Config.
+type frontierLimits struct {
+	seeds      int    // seeds queued before Add blocks
+	window     int    // discovered tasks kept in memory per queue
+	dir        string // where queues spill ("" for the system's temp dir)
+	maxPages   int    // 0: no limit
+	maxPerHost int    // 0: no limit
+}
+
+// memFrontier is the in-process Frontier. Seeds wait in a bounded FIFO;
+// discovered tasks wait in one spilling queue per depth.
+//
+// Depth is exact by construction: a link found on a page at depth k is a
+// proposal at depth k+1, and proposals are only taken (marked seen and
+// queued) once no page at depth k-1 or less is pending and every proposal
+// of a lower depth has been taken. By then every path of length k or less
+// has been seen, so a URL is first taken at its shortest distance from the
+// seeds, whatever order pages finish in. Pages of two depths are fetched
+// at once; only taking their links waits.
 type memFrontier struct {
-	mu      sync.Mutex
-	seen    *seenSet
-	queue   fifo[Task]
-	limit   int
-	pending int // added and not yet done
-	closed  bool
+	lim   frontierLimits
+	stats *runStats
+
+	mu       sync.Mutex
+	seen     *seenSet
+	skipped  map[string]*seenSet // URLs not followed, by reason
+	seeds    fifo[Task]
+	queued   []*spillQueue // taken and waiting, by depth (0 unused)
+	proposed []*spillQueue // waiting to be taken, by depth (0 unused)
+	pending  []int         // taken and not done, by depth
+	closed   bool
+	stopped  bool           // interrupted: take no more proposals
+	claims   int            // pages taken, for MaxPages
+	perHost  map[string]int // pages taken by host, for MaxPagesPerHost
+	dir      string         // the spill directory, once made
 	// changed is closed, and replaced, whenever the state above changes, to
 	// wake the goroutines waiting in Add and Next.
 	changed chan struct{}
 }
 
-// newMemFrontier returns an in-memory frontier that holds at most limit
-// queued tasks before Add blocks.
-func newMemFrontier(limit int) *memFrontier {
+// newMemFrontier returns an empty in-memory frontier.
+func newMemFrontier(lim frontierLimits, stats *runStats) *memFrontier {
+	if stats == nil {
+		stats = new(runStats)
+	}
 	return &memFrontier{
+		lim:     lim,
+		stats:   stats,
 		seen:    newSeenSet(),
-		limit:   max(limit, 1),
+		skipped: make(map[string]*seenSet),
+		perHost: make(map[string]int),
+		pending: make([]int, 1),
 		changed: make(chan struct{}),
 	}
 }
@@ -98,18 +164,180 @@ func (f *memFrontier) wait(ctx context.Context) error {
 func (f *memFrontier) Add(ctx context.Context, t Task) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.seen.add(t.URL) {
+	switch {
+	case t.Done != nil:
+		return f.replay(t), nil
+	case t.Depth == 0:
+		return f.addSeed(ctx, t)
+	}
+	if f.stopped || f.seen.has(t.Key) {
 		return false, nil
 	}
-	for f.queue.len() >= f.limit {
+	if f.lim.maxPages > 0 && f.claims >= f.lim.maxPages {
+		f.skip(t.Key, skipMaxPages)
+		return false, nil
+	}
+	if f.gateOpen(t.Depth) && f.lowestProposal() >= t.Depth {
+		return f.take(t)
+	}
+	f.stats.waiting.Add(1)
+	return true, f.level(&f.proposed, t.Depth, "proposed").push(t)
+}
+
+// replay takes the key of a page recorded by an earlier run: it is not
+// crawled again, but counts against the page limits.
+func (f *memFrontier) replay(t Task) bool {
+	added, _ := f.seen.add(t.Key, f.seen.rawHash(t.URL))
+	if added {
+		f.count(t.Key)
+	}
+	return added
+}
+
+// addSeed queues a seed, waiting while the seeds queued are at their limit.
+func (f *memFrontier) addSeed(ctx context.Context, t Task) (bool, error) {
+	added, sameRaw := f.seen.add(t.Key, f.seen.rawHash(t.URL))
+	switch {
+	case sameRaw:
+		return false, nil
+	case !added:
+		t.DuplicateOf = t.Key
+	case f.full(t.Key):
+		t.Skip = skipMaxPages
+	default:
+		f.count(t.Key)
+	}
+	for f.seeds.len() >= f.lim.seeds {
 		if err := f.wait(ctx); err != nil {
-			f.seen.remove(t.URL)
+			if added && t.Skip == "" {
+				f.seen.remove(t.Key)
+				f.uncount(t.Key)
+			}
 			return false, err
 		}
 	}
-	f.queue.push(t)
-	f.pending++
+	f.seeds.push(t)
+	f.pending[0]++
+	f.stats.accepted.Add(1)
 	f.broadcast()
+	return true, nil
+}
+
+// full reports whether a page limit keeps key's page out.
+func (f *memFrontier) full(key string) bool {
+	if f.lim.maxPages > 0 && f.claims >= f.lim.maxPages {
+		return true
+	}
+	return f.lim.maxPerHost > 0 && f.perHost[hostOfKey(key)] >= f.lim.maxPerHost
+}
+
+func (f *memFrontier) count(key string) {
+	f.claims++
+	if f.lim.maxPerHost > 0 {
+		f.perHost[hostOfKey(key)]++
+	}
+}
+
+func (f *memFrontier) uncount(key string) {
+	f.claims--
+	if f.lim.maxPerHost > 0 {
+		f.perHost[hostOfKey(key)]--
+	}
+}
+
+// take marks a discovered task seen and queues it, unless it was seen
+// already or a page limit keeps it out.
+func (f *memFrontier) take(t Task) (bool, error) {
+	if f.seen.has(t.Key) {
+		return false, nil
+	}
+	if f.full(t.Key) {
+		reason := skipMaxPages
+		if f.lim.maxPages == 0 || f.claims < f.lim.maxPages {
+			reason = skipMaxPerHost
+		}
+		f.skip(t.Key, reason)
+		return false, nil
+	}
+	f.seen.add(t.Key, f.seen.rawHash(t.URL))
+	f.count(t.Key)
+	for len(f.pending) <= t.Depth {
+		f.pending = append(f.pending, 0)
+	}
+	f.pending[t.Depth]++
+	f.stats.accepted.Add(1)
+	f.stats.followed.Add(1)
+	f.stats.waiting.Add(1)
+	f.broadcast()
+	return true, f.level(&f.queued, t.Depth, "queued").push(t)
+}
+
+// level returns the queue of depth d in qs, made on first use.
+func (f *memFrontier) level(qs *[]*spillQueue, d int, name string) *spillQueue {
+	for len(*qs) <= d {
+		*qs = append(*qs, nil)
+	}
+	if (*qs)[d] == nil {
+		(*qs)[d] = newSpillQueue(fmt.Sprintf("%s-%d", name, d), f.lim.window, f.spillDir)
+	}
+	return (*qs)[d]
+}
+
+// spillDir makes the directory queues spill to, on first use.
+func (f *memFrontier) spillDir() (string, error) {
+	if f.dir == "" {
+		dir, err := os.MkdirTemp(f.lim.dir, "crawl-frontier-*")
+		if err != nil {
+			return "", fmt.Errorf("frontier spill: %w", err)
+		}
+		f.dir = dir
+	}
+	return f.dir, nil
+}
+
+// gateOpen reports whether proposals of depth d may be taken: the seeds
+// are all in and no page shallower than d-1 is pending.
+func (f *memFrontier) gateOpen(d int) bool {
+	if !f.closed || f.stopped {
+		return false
+	}
+	for j := 0; j < d-1 && j < len(f.pending); j++ {
+		if f.pending[j] > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowestProposal returns the lowest depth with proposals waiting, or a
+// depth higher than any.
+func (f *memFrontier) lowestProposal() int {
+	for d, q := range f.proposed {
+		if q != nil && q.len() > 0 {
+			return d
+		}
+	}
+	return len(f.proposed) + 1<<30
+}
+
+// promote takes up to a window of proposals of the lowest depth that may
+// be taken, and reports whether it took any.
+func (f *memFrontier) promote() (bool, error) {
+	d := f.lowestProposal()
+	if d >= len(f.proposed) || !f.gateOpen(d) {
+		return false, nil
+	}
+	q := f.proposed[d]
+	for i := 0; i < f.lim.window && q.len() > 0; i++ {
+		t, err := q.pop()
+		if err != nil {
+			return false, err
+		}
+		f.stats.waiting.Add(-1)
+		if _, err := f.take(t); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
 }
 
@@ -117,12 +345,25 @@ func (f *memFrontier) Next(ctx context.Context) (Task, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
-		if f.queue.len() > 0 {
-			t := f.queue.pop()
+		if f.seeds.len() > 0 {
+			t := f.seeds.pop()
 			f.broadcast()
 			return t, nil
 		}
-		if f.closed && f.pending == 0 {
+		for _, q := range f.queued {
+			if q != nil && q.len() > 0 {
+				f.stats.waiting.Add(-1)
+				return q.pop()
+			}
+		}
+		promoted, err := f.promote()
+		if err != nil {
+			return Task{}, err
+		}
+		if promoted {
+			continue
+		}
+		if f.drained() {
 			return Task{}, ErrDrained
 		}
 		if err := f.wait(ctx); err != nil {
@@ -131,21 +372,37 @@ func (f *memFrontier) Next(ctx context.Context) (Task, error) {
 	}
 }
 
-func (f *memFrontier) Done(context.Context, Task) error {
+// drained reports whether the crawl is over: seeds all in, nothing pending,
+// nothing proposed.
+func (f *memFrontier) drained() bool {
+	if !f.closed || !f.stopped && f.lowestProposal() < len(f.proposed) {
+		return false
+	}
+	for _, n := range f.pending {
+		if n > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *memFrontier) Done(_ context.Context, t Task) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pending--
-	if f.pending == 0 {
+	f.pending[t.Depth]--
+	if f.pending[t.Depth] == 0 {
 		f.broadcast()
 	}
 	return nil
 }
 
-// release frees the seen-set's memory once the crawl is over.
-func (f *memFrontier) release() {
+// stop takes no more proposals: the crawl was interrupted, and what is
+// queued is recorded as such.
+func (f *memFrontier) stop() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seen.release()
+	f.stopped = true
+	f.broadcast()
 }
 
 func (f *memFrontier) Close(context.Context) error {
@@ -154,4 +411,86 @@ func (f *memFrontier) Close(context.Context) error {
 	f.closed = true
 	f.broadcast()
 	return nil
+}
+
+func (f *memFrontier) Claim(_ context.Context, key string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	added, _ := f.seen.add(key, rawNone)
+	return added, nil
+}
+
+func (f *memFrontier) Skip(_ context.Context, key, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.skip(key, reason)
+	return nil
+}
+
+func (f *memFrontier) skip(key, reason string) {
+	if f.seen.has(key) {
+		return
+	}
+	s := f.skipped[reason]
+	if s == nil {
+		s = f.seen.sibling()
+		f.skipped[reason] = s
+	}
+	if added, _ := s.add(key, rawNone); added {
+		f.stats.skip(reason)
+	}
+}
+
+// notFollowed counts the URLs not followed, by reason, leaving out those
+// that were taken after all by a path that allowed them.
+func (f *memFrontier) notFollowed() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]int, len(f.skipped))
+	for reason, s := range f.skipped {
+		if n := s.minus(f.seen); n > 0 {
+			out[reason] = n
+		}
+	}
+	return out
+}
+
+// release frees the seen-set's memory and the spill files once the crawl
+// is over.
+func (f *memFrontier) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen.release()
+	for _, s := range f.skipped {
+		s.release()
+	}
+	for _, qs := range [][]*spillQueue{f.queued, f.proposed} {
+		for _, q := range qs {
+			if q != nil {
+				q.close()
+			}
+		}
+	}
+	if f.dir != "" {
+		os.RemoveAll(f.dir)
+	}
+}
+
+// hostOfKey returns the host name of a key of an http(s) URL, for the
+// per-host page limit.
+func hostOfKey(key string) string {
+	_, rest, ok := strings.Cut(key, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.HasSuffix(rest, "]") {
+		rest = rest[:i]
+	}
+	return rest
 }

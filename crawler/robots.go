@@ -113,7 +113,7 @@ func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bodyBuf) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, _, err := c.get(ctx, u, robotsRedirects)
+	resp, _, err := c.get(ctx, u, robotsRedirects, nil)
 	var redirect *redirectError
 	if errors.As(err, &redirect) {
 		return http.StatusNotFound, nil, nil // unavailable: no rules

@@ -117,7 +117,7 @@ func (s *scheduler) push(ctx context.Context, t Task) error {
 
 // hostFor returns the host state of a job's origin.
 func (s *scheduler) hostFor(j *job) *host {
-	if j.targetErr != nil || j.task.Path != "" {
+	if j.targetErr != nil || j.task.Path != "" || j.task.DuplicateOf != "" || j.task.Skip != "" {
 		return &s.noTarget
 	}
 	key := originKey(&j.target)

@@ -18,21 +18,32 @@ import (
 type Record struct {
 	// URL is the input URL exactly as given; it is the key of the JSON object
 	// and the "url" field of a JSON line.
-	URL         string    `json:"url"`
-	Button      []string  `json:"button"`
-	Link        []string  `json:"link"`
-	Status      int       `json:"status,omitempty"`
-	FinalURL    string    `json:"final_url,omitempty"`
-	ContentType string    `json:"content_type,omitempty"`
-	Depth       int       `json:"depth"`
-	FetchedAt   time.Time `json:"fetched_at,omitzero"`
-	DurationMS  int64     `json:"duration_ms"`
+	URL         string   `json:"url"`
+	Button      []string `json:"button"`
+	Link        []string `json:"link"`
+	Status      int      `json:"status,omitempty"`
+	FinalURL    string   `json:"final_url,omitempty"`
+	ContentType string   `json:"content_type,omitempty"`
+	Depth       int      `json:"depth"`
+	// Parent is a page that links to this one at Depth-1; empty for inputs.
+	Parent     string    `json:"parent,omitempty"`
+	FetchedAt  time.Time `json:"fetched_at,omitzero"`
+	DurationMS int64     `json:"duration_ms"`
 	// Bytes is the size of the body read, after decompression.
 	Bytes int64 `json:"bytes,omitempty"`
 	// Attempts counts the requests made for this URL, retries included.
-	Attempts  int    `json:"attempts,omitempty"`
-	Truncated bool   `json:"truncated,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Attempts  int  `json:"attempts,omitempty"`
+	Truncated bool `json:"truncated,omitempty"`
+	// DuplicateOf is set when the page is one already in the crawl under
+	// another URL (an input spelled differently, or a redirect to a page
+	// already fetched): it holds that page's dedup key, and the page was
+	// not fetched again.
+	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// Skipped says why the page was not fetched, or a redirect not
+	// followed, without that being an error: "max-pages" for an input past
+	// --max-pages, "scope" for a redirect out of the crawl's scope.
+	Skipped string `json:"skipped,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // OK reports whether the URL was fetched and parsed without error.
@@ -74,6 +85,10 @@ func (r *Record) appendFields(dst []byte) []byte {
 	}
 	dst = append(dst, `,"depth":`...)
 	dst = strconv.AppendInt(dst, int64(r.Depth), 10)
+	if r.Parent != "" {
+		dst = append(dst, `,"parent":`...)
+		dst = appendString(dst, r.Parent)
+	}
 	if !r.FetchedAt.IsZero() {
 		dst = append(dst, `,"fetched_at":"`...)
 		dst = r.FetchedAt.AppendFormat(dst, time.RFC3339Nano)
@@ -91,6 +106,14 @@ func (r *Record) appendFields(dst []byte) []byte {
 	}
 	if r.Truncated {
 		dst = append(dst, `,"truncated":true`...)
+	}
+	if r.DuplicateOf != "" {
+		dst = append(dst, `,"duplicate_of":`...)
+		dst = appendString(dst, r.DuplicateOf)
+	}
+	if r.Skipped != "" {
+		dst = append(dst, `,"skipped":`...)
+		dst = appendString(dst, r.Skipped)
 	}
 	if r.Error != "" {
 		dst = append(dst, `,"error":`...)

@@ -22,6 +22,10 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Status: 200, FinalURL: "https://example.com/", ContentType: "text/html; charset=utf-8",
 			Depth: 1, FetchedAt: at, DurationMS: 84, Bytes: 1234, Attempts: 3, Truncated: true,
 		}},
+		{"discovered", Record{
+			URL: "https://example.com/b", Depth: 2, Parent: "https://example.com/a", Status: 301,
+			FinalURL: "https://other.example/", DuplicateOf: "https://example.com/c", Skipped: "scope",
+		}},
 		{"error", Record{URL: "https://down.example/", Error: "dial tcp: connection refused"}},
 		{"escapes", Record{
 			URL:    "https://e.com/?q=\"<&>\"",

@@ -1,0 +1,143 @@
+package crawler
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/crawlkit/crawl/internal/weburl"
+)
+
+// Normalizer computes the dedup key of a URL: two URLs with one key are one
+// page, fetched once. The key is the WHATWG serialization (lower-case scheme
+// and host, default port and dot segments gone, as weburl parses it) with
+// the fragment removed, percent-escapes of unreserved characters (letters,
+// digits, "-", ".", "_", "~") decoded and every other escape upper-cased;
+// the query keeps its order unless SortQuery, and parameters whose name
+// matches a StripParams glob are dropped. Only the key is normalized: the
+// URL fetched is the one found, minus its fragment.
+type Normalizer struct {
+	SortQuery   bool
+	StripParams []string // names, "*" matching any run of characters
+}
+
+// Key returns the dedup key of u.
+func (n *Normalizer) Key(u *weburl.URL) string {
+	tail := len(u.Path)
+	if u.HasQuery {
+		tail += 1 + len(u.Query)
+	}
+	if u.HasFrag {
+		tail += 1 + len(u.Fragment)
+	}
+	prefix := u.Href[:len(u.Href)-tail]
+	b := make([]byte, 0, len(u.Href))
+	b = append(b, prefix...)
+	b = appendEscapes(b, u.Path)
+	if !u.HasQuery {
+		return string(b)
+	}
+	q := u.Query
+	if n.SortQuery || len(n.StripParams) > 0 {
+		q = n.query(q)
+		if q == "" && u.Query != "" {
+			return string(b) // every parameter was stripped: no "?" left
+		}
+	}
+	b = append(b, '?')
+	return string(appendEscapes(b, q))
+}
+
+// query strips and sorts the parameters of q.
+func (n *Normalizer) query(q string) string {
+	params := strings.Split(q, "&")
+	params = slices.DeleteFunc(params, func(p string) bool {
+		name, _, _ := strings.Cut(p, "=")
+		for _, g := range n.StripParams {
+			if globMatch(g, name) {
+				return true
+			}
+		}
+		return false
+	})
+	if n.SortQuery {
+		slices.SortStableFunc(params, func(a, b string) int {
+			an, _, _ := strings.Cut(a, "=")
+			bn, _, _ := strings.Cut(b, "=")
+			return strings.Compare(an, bn)
+		})
+	}
+	return strings.Join(params, "&")
+}
+
+// appendEscapes appends s with unreserved percent-escapes decoded and the
+// others upper-cased.
+func appendEscapes(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			b = append(b, c)
+			continue
+		}
+		v := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if isUnreserved(v) {
+			b = append(b, v)
+		} else {
+			b = append(b, '%', upperHex(s[i+1]), upperHex(s[i+2]))
+		}
+		i += 2
+	}
+	return b
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+func upperHex(c byte) byte {
+	if 'a' <= c && c <= 'f' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+// globMatch reports whether name matches pattern, where "*" matches any
+// run of characters and everything else matches itself.
+func globMatch(pattern, name string) bool {
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == name
+	}
+	if !strings.HasPrefix(name, pattern[:star]) {
+		return false
+	}
+	name, rest := name[star:], pattern[star+1:]
+	for i := 0; i <= len(name); i++ {
+		if globMatch(rest, name[i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutFragment returns u's href without its fragment: the URL fetched
+// for a link.
+func withoutFragment(u *weburl.URL) string {
+	if !u.HasFrag {
+		return u.Href
+	}
+	return u.Href[:len(u.Href)-1-len(u.Fragment)]
+}

@@ -1,0 +1,181 @@
+package crawler
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/crawlkit/crawl/internal/weburl"
+)
+
+// Scope says which discovered links a recursive crawl follows, relative to
+// the page they were found on (and so, page by page, to its seed).
+type Scope int
+
+const (
+	// ScopeHost follows links to the same host name as the page's seed,
+	// either scheme, any port. The default.
+	ScopeHost Scope = iota
+	// ScopeDomain follows links within the seed's registrable domain
+	// (eTLD+1 by the public suffix list): a.example.com and b.example.com
+	// are one domain, evilexample.com is not example.com.
+	ScopeDomain
+	// ScopeAny follows every http(s) link.
+	ScopeAny
+)
+
+// ParseScope reads "host", "domain" or "any".
+func ParseScope(s string) (Scope, error) {
+	switch s {
+	case "host", "":
+		return ScopeHost, nil
+	case "domain":
+		return ScopeDomain, nil
+	case "any":
+		return ScopeAny, nil
+	}
+	return 0, fmt.Errorf("scope %q: want host, domain or any", s)
+}
+
+func (s Scope) String() string {
+	return [...]string{"host", "domain", "any"}[s]
+}
+
+// Reasons a discovered URL is not followed, as counted in the summary.
+const (
+	skipDepth       = "depth"
+	skipScope       = "scope"
+	skipInclude     = "include"
+	skipExclude     = "exclude"
+	skipRobots      = "robots"
+	skipMaxPages    = "max-pages"
+	skipMaxPerHost  = "max-pages-per-host"
+	skipTrap        = "trap"
+	maxURLLength    = 2083 // what old browsers took, and the usual crawler limit
+	maxSegments     = 32
+	maxRepeats      = 3 // consecutive repeats of one path segment, or of one parameter
+	maxSelfExtended = 3 // times in a row a query extends its parent's
+)
+
+// scopeKey names the scope a page's links are judged by: its host name,
+// its registrable domain, or nothing for ScopeAny. A page that is in scope
+// has its seed's scope key, so the key can be taken from the page itself;
+// a seed is judged by where it landed, so that example.com redirecting to
+// www.example.com crawls www.example.com.
+func (s Scope) key(u *weburl.URL) string {
+	switch s {
+	case ScopeAny:
+		return ""
+	case ScopeDomain:
+		return registrableDomain(u.Host)
+	}
+	return u.Host
+}
+
+// registrableDomain returns host's eTLD+1, or host itself for an IP
+// address, a public suffix or a name the list does not know.
+func registrableDomain(host string) string {
+	if strings.HasPrefix(host, "[") {
+		return host
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return host
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(strings.TrimSuffix(host, "."))
+	if err != nil {
+		return host
+	}
+	return d
+}
+
+// filter is what decides whether a discovered link is followed.
+type filter struct {
+	depth            int
+	scope            Scope
+	include, exclude []*regexp.Regexp
+}
+
+// reason returns why link u (fetched as href), found on page at depth d
+// whose scope key is scopeKey, is not followed, or "".
+func (f *filter) reason(u *weburl.URL, href string, d int, scopeKey string) string {
+	switch {
+	case d+1 > f.depth:
+		return skipDepth
+	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:
+		return skipScope
+	case anyMatch(f.exclude, href):
+		return skipExclude
+	case len(f.include) > 0 && !anyMatch(f.include, href):
+		return skipInclude
+	case isTrap(u, href):
+		return skipTrap
+	}
+	return ""
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isTrap reports URLs that crawler traps generate: too long, too deep, a
+// path segment repeated (/a/a/a/a), or one parameter given again and again.
+func isTrap(u *weburl.URL, href string) bool {
+	if len(href) > maxURLLength {
+		return true
+	}
+	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
+	if len(segs) > maxSegments {
+		return true
+	}
+	for i, run := 1, 1; i < len(segs); i++ {
+		if segs[i] != segs[i-1] || segs[i] == "" {
+			run = 1
+		} else if run++; run > maxRepeats {
+			return true
+		}
+	}
+	if !u.HasQuery || u.Query == "" {
+		return false
+	}
+	count := make(map[string]int)
+	for p := range strings.SplitSeq(u.Query, "&") {
+		name, _, _ := strings.Cut(p, "=")
+		if count[name]++; count[name] > maxRepeats {
+			return true
+		}
+	}
+	return false
+}
+
+// selfExtending returns how many times in a row link's query has extended
+// its page's: a page /s?q=a linking to /s?q=ab, then /s?q=abc, ... is a
+// trap that never repeats a URL. It is 0 when link does not extend page.
+func selfExtending(page *weburl.URL, pageExtended uint8, link *weburl.URL) uint8 {
+	if !page.HasQuery || page.Query == "" || !link.HasQuery || link.Host != page.Host || link.Path != page.Path ||
+		len(link.Query) <= len(page.Query) || !strings.HasPrefix(link.Query, page.Query) {
+		return 0
+	}
+	return min(pageExtended, 254) + 1
+}
+
+// hopReason returns why a discovered page's redirect to u (href without
+// its fragment) is not followed: out of scope, or filtered out.
+func (f *filter) hopReason(u *weburl.URL, href, scopeKey string) string {
+	switch {
+	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:
+		return skipScope
+	case anyMatch(f.exclude, href):
+		return skipExclude
+	case len(f.include) > 0 && !anyMatch(f.include, href):
+		return skipInclude
+	}
+	return ""
+}

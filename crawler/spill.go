@@ -1,0 +1,186 @@
+package crawler
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// spillQueue is a FIFO of tasks that keeps at most window of them in memory
+// and writes the rest to segment files, so that a frontier of millions of
+// discovered URLs is bounded by disk, not RAM, and adding to it never
+// blocks. Segments are append-only files of up to segmentSize bytes, read
+// back in order and removed once read; a segment still being written is
+// sealed before it is read, so reading never races writing.
+//
+// An embedded store (bbolt, pebble) was the alternative; a FIFO needs
+// neither keys nor random access, and sequential files do one write and
+// one read per task with no compaction.
+type spillQueue struct {
+	dir    func() (string, error) // the directory segments go in, made on first use
+	name   string                 // of its segment files, unique in dir
+	window int
+	mem    fifo[Task]
+	segs   []*segment // oldest first; only the last may be open for writing
+	onDisk int
+	seq    int
+	buf    []byte
+}
+
+const segmentSize = 8 << 20
+
+// segment is one file of encoded tasks.
+type segment struct {
+	path    string
+	f       *os.File
+	w       *bufio.Writer // nil once sealed
+	r       *bufio.Reader // set once reading starts
+	n, read int           // tasks written, and read back
+	size    int64
+}
+
+func newSpillQueue(name string, window int, dir func() (string, error)) *spillQueue {
+	return &spillQueue{name: name, window: max(window, 1), dir: dir}
+}
+
+func (q *spillQueue) len() int { return q.mem.len() + q.onDisk }
+
+// push appends t; it fails only when the disk does.
+func (q *spillQueue) push(t Task) error {
+	if q.onDisk == 0 && q.mem.len() < q.window {
+		q.mem.push(t)
+		return nil
+	}
+	seg := q.writable()
+	if seg == nil {
+		dir, err := q.dir()
+		if err != nil {
+			return err
+		}
+		q.seq++
+		path := fmt.Sprintf("%s/%s-%06d", dir, q.name, q.seq)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("frontier spill: %w", err)
+		}
+		seg = &segment{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}
+		q.segs = append(q.segs, seg)
+	}
+	q.buf = encodeTask(q.buf[:0], &t)
+	if _, err := seg.w.Write(q.buf); err != nil {
+		return fmt.Errorf("frontier spill: %w", err)
+	}
+	seg.n++
+	seg.size += int64(len(q.buf))
+	q.onDisk++
+	return nil
+}
+
+// writable returns the segment open for writing, if it has room.
+func (q *spillQueue) writable() *segment {
+	if len(q.segs) == 0 {
+		return nil
+	}
+	seg := q.segs[len(q.segs)-1]
+	if seg.w == nil || seg.size >= segmentSize {
+		return nil
+	}
+	return seg
+}
+
+// pop removes and returns the first task; the queue must not be empty.
+func (q *spillQueue) pop() (Task, error) {
+	if q.mem.len() == 0 {
+		if err := q.refill(); err != nil {
+			return Task{}, err
+		}
+	}
+	return q.mem.pop(), nil
+}
+
+// refill reads up to window tasks from the oldest segment into memory.
+func (q *spillQueue) refill() error {
+	seg := q.segs[0]
+	if seg.w != nil {
+		if err := seg.w.Flush(); err != nil {
+			return fmt.Errorf("frontier spill: %w", err)
+		}
+		seg.w = nil
+	}
+	if seg.r == nil {
+		if _, err := seg.f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("frontier spill: %w", err)
+		}
+		seg.r = bufio.NewReaderSize(seg.f, 64<<10)
+	}
+	for i := 0; i < q.window && seg.read < seg.n; i++ {
+		t, err := decodeTask(seg.r)
+		if err != nil {
+			return fmt.Errorf("frontier spill %s: %w", seg.path, err)
+		}
+		q.mem.push(t)
+		seg.read++
+		q.onDisk--
+	}
+	if seg.read == seg.n {
+		q.segs = q.segs[1:]
+		return errors.Join(seg.f.Close(), os.Remove(seg.path))
+	}
+	return nil
+}
+
+// close removes the queue's segments.
+func (q *spillQueue) close() {
+	for _, seg := range q.segs {
+		seg.f.Close()
+		os.Remove(seg.path)
+	}
+	q.segs, q.onDisk = nil, 0
+	q.mem = fifo[Task]{}
+}
+
+// encodeTask appends the fields a discovered task has: URL, key, parent,
+// depth and trap counter. Seeds never spill.
+func encodeTask(b []byte, t *Task) []byte {
+	key := t.Key
+	if key == t.URL {
+		key = ""
+	}
+	for _, s := range []string{t.URL, key, t.Parent} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(t.Depth))
+	return append(b, t.extended)
+}
+
+func decodeTask(r *bufio.Reader) (Task, error) {
+	var s [3]string
+	for i := range s {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return Task{}, err
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return Task{}, err
+		}
+		s[i] = string(b)
+	}
+	depth, err := binary.ReadUvarint(r)
+	if err != nil {
+		return Task{}, err
+	}
+	ext, err := r.ReadByte()
+	if err != nil {
+		return Task{}, err
+	}
+	t := Task{Seed: Seed{URL: s[0]}, Key: s[1], Parent: s[2], Depth: int(depth), extended: ext}
+	if t.Key == "" {
+		t.Key = t.URL
+	}
+	return t, nil
+}
