@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -46,8 +47,12 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	}
 	t := &tally{next: out.sink, statuses: make(map[string]int)}
 	seeds, skipped := in.seeds(), 0
+	var replayErr error
 	if out.done != nil {
 		seeds = skipDone(seeds, out.done, &skipped)
+		if o.depth > 0 {
+			seeds = concat(replay(o.output, out.replaySize, &replayErr), seeds)
+		}
 	}
 	progress := startProgress(c, o, stderr)
 	start := time.Now()
@@ -63,6 +68,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	}
 	if !o.quiet {
 		fmt.Fprintln(stderr, t.summary(time.Since(start)))
+		if o.depth > 0 {
+			fmt.Fprintln(stderr, followSummary(c.Progress()))
+		}
 		if out.done != nil {
 			fmt.Fprintf(stderr, "crawl: --resume: %d URLs were already in %s without error, not crawled again\n", skipped, o.output)
 		}
@@ -70,6 +78,8 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	switch {
 	case in.err != nil:
 		return 0, in.err
+	case replayErr != nil:
+		return 0, replayErr
 	case interrupted:
 		fmt.Fprintln(stderr, "crawl: interrupted; URLs not crawled are recorded with the error \"interrupted\"")
 		return exitInterrupted, nil
@@ -88,6 +98,9 @@ type output struct {
 	// done holds, with --resume, the URLs the output already has without
 	// error; they are not crawled again.
 	done map[string]struct{}
+	// replaySize is, with --resume, the size of what the file kept: the
+	// records whose links rebuild the frontier of a recursive crawl.
+	replaySize int64
 }
 
 func openOutput(o *options, stdout io.Writer) (*output, error) {
@@ -101,8 +114,13 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 		if err != nil {
 			return nil, err
 		}
+		info, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
 		out := jsonlFile(f)
-		out.done = done
+		out.done, out.replaySize = done, info.Size()
 		return out, nil
 	case o.format == "jsonl" && o.output == "-":
 		return &output{sink: results.NewJSONL(stdout), finish: func() error { return nil }, abort: func() {}}, nil
@@ -187,6 +205,46 @@ func skipDone(seeds iter.Seq[crawler.Seed], done map[string]struct{}, skipped *i
 	}
 }
 
+// replay yields the records of a resumed JSON lines file, up to size (what
+// was there before this run appends), as done seeds: they are not crawled
+// again, and their links rebuild the frontier of a recursive crawl. A read
+// error ends the replay and is left in *errp.
+func replay(path string, size int64, errp *error) iter.Seq[crawler.Seed] {
+	return func(yield func(crawler.Seed) bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			*errp = fmt.Errorf("--resume: %w", err)
+			return
+		}
+		defer f.Close()
+		stopped := false
+		_, err = results.ReadJSONL(io.LimitReader(f, size), func(r results.Record) {
+			if !stopped && !yield(crawler.Seed{URL: r.URL, Done: &r}) {
+				stopped = true
+			}
+		})
+		if err != nil {
+			*errp = fmt.Errorf("--resume: %s: %w", path, err)
+		}
+	}
+}
+
+// concat yields the seeds of a, then those of b.
+func concat(a, b iter.Seq[crawler.Seed]) iter.Seq[crawler.Seed] {
+	return func(yield func(crawler.Seed) bool) {
+		for s := range a {
+			if !yield(s) {
+				return
+			}
+		}
+		for s := range b {
+			if !yield(s) {
+				return
+			}
+		}
+	}
+}
+
 // tally counts records by outcome for the summary, and passes them on.
 type tally struct {
 	next results.Sink
@@ -201,6 +259,10 @@ type tally struct {
 func (t *tally) Put(r results.Record) error {
 	t.mu.Lock()
 	switch {
+	case r.DuplicateOf != "":
+		t.statuses["duplicate"]++
+	case r.Skipped != "":
+		t.statuses["skipped"]++
 	case r.Status != 0:
 		t.statuses[strconv.Itoa(r.Status)]++
 	case r.Error == crawler.ErrInterrupted.Error():
@@ -239,6 +301,23 @@ func (t *tally) summary(elapsed time.Duration) string {
 		n, elapsed.Round(time.Millisecond), rate, t.ok, t.failed, strings.Join(parts, ", "), humanBytes(t.bytes))
 }
 
+// followSummary is the line that says, after a recursive crawl, how many
+// links to new pages were followed and why the others were not.
+func followSummary(p crawler.Progress) string {
+	reasons := slices.Sorted(maps.Keys(p.NotFollowed))
+	parts := make([]string, len(reasons))
+	total := p.Followed
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s: %d", r, p.NotFollowed[r])
+		total += int64(p.NotFollowed[r])
+	}
+	line := fmt.Sprintf("crawl: %d pages discovered, %d followed", total, p.Followed)
+	if len(parts) > 0 {
+		line += ", not followed [" + strings.Join(parts, ", ") + "]"
+	}
+	return line
+}
+
 func humanBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
@@ -274,7 +353,12 @@ func startProgress(c *crawler.Crawler, o *options, stderr io.Writer) *progress {
 	update := func() {
 		p := c.Progress()
 		bar.ChangeMax64(max(p.Queued, 1))
-		bar.Describe(fmt.Sprintf("crawling (%d errors)", p.Failed))
+		if o.depth > 0 {
+			// The total grows as pages are discovered.
+			bar.Describe(fmt.Sprintf("crawling, total grows as links are found (%d queued, %d errors)", p.Waiting, p.Failed))
+		} else {
+			bar.Describe(fmt.Sprintf("crawling (%d errors)", p.Failed))
+		}
 		bar.Set64(p.Done)
 	}
 	done := make(chan struct{})

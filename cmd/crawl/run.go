@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -40,6 +41,14 @@ type options struct {
 	maxRedirects   int
 	userAgent      string
 	headers        []string
+	depth          int
+	scope          string
+	include        []string
+	exclude        []string
+	maxPages       int
+	maxPagesHost   int
+	sortQuery      bool
+	stripParams    []string
 	quiet          bool
 	noProgress     bool
 	verbose        bool
@@ -75,6 +84,14 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.IntVar(&o.maxRedirects, "max-redirects", crawler.DefaultMaxRedirects, "follow at most `N` redirects per URL")
 	fs.StringVarP(&o.userAgent, "user-agent", "A", "", "send `UA` as User-Agent (default crawl/<version>)")
 	fs.StringArrayVarP(&o.headers, "header", "H", nil, "send the header `'K: V'` with every request; repeatable")
+	fs.IntVarP(&o.depth, "depth", "d", 0, "follow links `N` levels from the inputs (0: crawl the inputs only); a page's depth is its shortest link distance from an input")
+	fs.StringVar(&o.scope, "scope", "host", "follow links within the input's `host|domain|any` (domain: the registrable domain, so a.example.com and b.example.com); checked on every redirect")
+	fs.StringArrayVar(&o.include, "include", nil, "follow only links matching the Go regexp `RE` (any of them, when repeated)")
+	fs.StringArrayVar(&o.exclude, "exclude", nil, "follow no link matching the Go regexp `RE`; repeatable, wins over --include")
+	fs.IntVar(&o.maxPages, "max-pages", 0, "take at most `N` pages into the crawl in all, inputs included, exactly (0: no cap)")
+	fs.IntVar(&o.maxPagesHost, "max-pages-per-host", 0, "take at most `N` pages of one host name (0: no cap)")
+	fs.BoolVar(&o.sortQuery, "sort-query", false, "treat URLs whose query parameters differ only in order as one page")
+	fs.StringArrayVar(&o.stripParams, "strip-param", nil, "treat URLs that differ only in the query parameter `NAME` as one page (* globs, e.g. utm_*); repeatable")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "do not show the progress bar")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every URL with the fetcher that handled it")
@@ -125,6 +142,15 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.robots != "obey" && o.robots != "ignore" {
 		return nil, usagef("--robots %q: want obey or ignore", o.robots)
 	}
+	if o.depth < 0 {
+		return nil, usagef("--depth %d: want 0 or more", o.depth)
+	}
+	if o.maxPages < 0 || o.maxPagesHost < 0 {
+		return nil, usagef("--max-pages and --max-pages-per-host: want 0 (no cap) or more")
+	}
+	if _, err := crawler.ParseScope(o.scope); err != nil {
+		return nil, usagef("--%v", err)
+	}
 	if o.resume && (o.format != "jsonl" || o.output == "-") {
 		return nil, usagef("--resume needs a JSON lines output file: -f jsonl -o FILE")
 	}
@@ -142,20 +168,55 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		}
 		header.Add(k, strings.TrimSpace(v))
 	}
+	include, err := compileAll("include", o.include)
+	if err != nil {
+		return crawler.Config{}, err
+	}
+	exclude, err := compileAll("exclude", o.exclude)
+	if err != nil {
+		return crawler.Config{}, err
+	}
+	for _, p := range o.stripParams {
+		if p == "" {
+			return crawler.Config{}, usagef("--strip-param: want a parameter name")
+		}
+	}
+	scope, _ := crawler.ParseScope(o.scope)
 	return crawler.Config{
-		Concurrency:  o.concurrency,
-		PerHost:      o.perHost,
-		Rate:         o.rate,
-		Retries:      orNone(o.retries),
-		Timeout:      o.timeout,
-		MaxBody:      int64(o.maxBody),
-		MaxRedirects: orNone(o.maxRedirects),
-		IgnoreRobots: o.robots == "ignore",
-		DenyPrivate:  o.denyPrivate,
-		UserAgent:    o.userAgent,
-		Header:       header,
-		Logger:       logger,
+		Depth:           o.depth,
+		Scope:           scope,
+		Include:         include,
+		Exclude:         exclude,
+		MaxPages:        o.maxPages,
+		MaxPagesPerHost: o.maxPagesHost,
+		SortQuery:       o.sortQuery,
+		StripParams:     o.stripParams,
+		Concurrency:     o.concurrency,
+		PerHost:         o.perHost,
+		Rate:            o.rate,
+		Retries:         orNone(o.retries),
+		Timeout:         o.timeout,
+		MaxBody:         int64(o.maxBody),
+		MaxRedirects:    orNone(o.maxRedirects),
+		IgnoreRobots:    o.robots == "ignore",
+		DenyPrivate:     o.denyPrivate,
+		UserAgent:       o.userAgent,
+		Header:          header,
+		Logger:          logger,
 	}, nil
+}
+
+// compileAll compiles the regexps of a repeatable flag.
+func compileAll(flag string, exprs []string) ([]*regexp.Regexp, error) {
+	var res []*regexp.Regexp
+	for _, e := range exprs {
+		re, err := regexp.Compile(e)
+		if err != nil {
+			return nil, usagef("--%s %q: %v", flag, e, err)
+		}
+		res = append(res, re)
+	}
+	return res, nil
 }
 
 // orNone maps a flag's 0 to crawler.Config's "none" (a negative value),
