@@ -2,8 +2,10 @@ package crawler
 
 import (
 	"context"
-
+	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -58,4 +60,88 @@ func benchmarkCrawl(b *testing.B, pages *fixtureserver.Pages, n int, latency tim
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// BenchmarkFrontierScale measures what a frontier of a million and of ten
+// million discovered URLs costs: they are all proposed while their parent
+// is in flight (so they wait on disk), then taken (into the seen-set, and
+// through the queue), as in a crawl whose frontier outgrows memory. It
+// reports the growth of the process's resident memory at the peak and the
+// most bytes the spill files held.
+//
+//	go test ./crawler -run '^$' -bench FrontierScale -benchtime 1x
+func BenchmarkFrontierScale(b *testing.B) {
+	for _, n := range []int{1_000_000, 10_000_000} {
+		b.Run(fmt.Sprintf("%dM", n/1_000_000), func(b *testing.B) {
+			for range b.N {
+				frontierScale(b, n)
+			}
+		})
+	}
+}
+
+func frontierScale(b *testing.B, n int) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	runtime.GC()
+	rss0 := residentBytes()
+	f := newMemFrontier(frontierLimits{seeds: 64, window: frontierWindow, dir: dir}, nil)
+	defer f.release()
+	f.Add(ctx, Task{Seed: Seed{URL: "https://example.com/"}, Key: "https://example.com/"})
+	f.Close(ctx)
+	seed, _ := f.Next(ctx)
+	peakRSS, peakDisk := int64(0), int64(0)
+	sample := func() {
+		peakRSS = max(peakRSS, residentBytes()-rss0)
+		peakDisk = max(peakDisk, dirBytes(dir))
+	}
+	for i := range n {
+		u := fmt.Sprintf("https://example.com/articles/%d/%d.html", i%9973, i)
+		f.Add(ctx, Task{Seed: Seed{URL: u}, Key: u, Depth: 1, Parent: "https://example.com/"})
+		if i%(n/10) == 0 {
+			sample()
+		}
+	}
+	sample()
+	f.Done(ctx, seed)
+	for i := range n {
+		t, err := f.Next(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Done(ctx, t)
+		if i%(n/10) == 0 {
+			sample()
+		}
+	}
+	sample()
+	b.ReportMetric(float64(peakRSS)/1e6, "MB-RSS")
+	b.ReportMetric(float64(peakDisk)/1e6, "MB-disk")
+	b.ReportMetric(float64(peakRSS)/float64(n), "RSS-B/URL")
+}
+
+// residentBytes reads the process's resident set size from /proc.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident int64
+	fmt.Sscan(string(b), &size, &resident)
+	return resident * int64(os.Getpagesize())
+}
+
+func dirBytes(dir string) int64 {
+	var n int64
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if sub, err := os.ReadDir(filepath.Join(dir, e.Name())); err == nil {
+			for _, s := range sub {
+				if info, err := s.Info(); err == nil {
+					n += info.Size()
+				}
+			}
+		}
+	}
+	return n
 }

@@ -59,7 +59,7 @@ func main() {
 	}
 	defer l.close()
 
-	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k and D100k)")
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k and D100k); R and M are recursive crawls of a generated site")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
 	flag.Parse()
@@ -99,6 +99,17 @@ func main() {
 		}
 		peaks[sc.name] = peak
 	}
+	if want["R"] || want["M"] {
+		fmt.Printf("\n| scenario | program | distinct pages/s | distinct pages | requests | records | CPU s | peak RSS MB | pages/s vs colly | RSS vs colly |\n")
+		fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	}
+	for _, sc := range siteScenarios {
+		if want[sc.name] {
+			if err := runSiteScenario(l, sc, bins, dir, *runs); err != nil {
+				log.Fatalf("scenario %s: %v", sc.name, err)
+			}
+		}
+	}
 	if peaks["D10k"] > 0 && peaks["D100k"] > 0 {
 		fmt.Printf("\nD: crawl's peak RSS at 100 000 URLs is %.2f× its peak at 10 000\n", peaks["D100k"]/peaks["D10k"])
 	}
@@ -115,11 +126,14 @@ func build(dir string) (map[string]string, error) {
 		"crawl":    filepath.Join(dir, "crawl"),
 		"colly":    filepath.Join(dir, "colly"),
 		"tokenize": filepath.Join(dir, "tokenize"),
+
+		"collyrecursive": filepath.Join(dir, "collyrecursive"),
 	}
 	steps := [][]string{
 		{"go", "build", "-o", bins["crawl"], "./cmd/crawl"},
 		{"go", "build", "-C", "bench", "-o", bins["colly"], "./colly"},
 		{"go", "build", "-C", "bench", "-o", bins["tokenize"], "./tokenize"},
+		{"go", "build", "-C", "bench", "-o", bins["collyrecursive"], "./collyrecursive"},
 	}
 	for _, s := range steps {
 		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
