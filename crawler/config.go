@@ -81,6 +81,11 @@ type Config struct {
 	// Normalizer).
 	SortQuery   bool
 	StripParams []string
+	// Sitemap adds the URLs of each seed host's sitemaps (those its
+	// robots.txt names, else /sitemap.xml; gzip and sitemap indexes
+	// followed) as depth-1 discoveries, in scope and filtered like links.
+	// It needs Depth 1 or more.
+	Sitemap bool
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string
@@ -117,6 +122,7 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.Scope >= ScopeHost && c.Scope <= ScopeAny, "scope %d: unknown", c.Scope)
 	check(c.MaxPages >= 0, "max pages %d: must not be negative", c.MaxPages)
 	check(c.MaxPagesPerHost >= 0, "max pages per host %d: must not be negative", c.MaxPagesPerHost)
+	check(!c.Sitemap || c.Depth > 0, "sitemap: needs a depth of 1 or more")
 	for _, p := range c.StripParams {
 		check(p != "", "strip param: empty name")
 	}

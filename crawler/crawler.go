@@ -219,6 +219,24 @@ type run struct {
 	sink  results.Sink
 	// stopped is closed when Run's context ends: take no new URLs.
 	stopped <-chan struct{}
+
+	mu       sync.Mutex
+	sitemaps map[string]bool // origins whose sitemaps were read
+}
+
+// firstSitemap reports whether the sitemaps of origin are still to be
+// read, and notes that they will be.
+func (r *run) firstSitemap(origin string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sitemaps[origin] {
+		return false
+	}
+	if r.sitemaps == nil {
+		r.sitemaps = make(map[string]bool)
+	}
+	r.sitemaps[origin] = true
+	return true
 }
 
 func (r *run) interrupted() bool {
@@ -300,8 +318,9 @@ func (c *Crawler) seedTask(s Seed) Task {
 	return t
 }
 
-// follow offers the links of a page to the frontier, or counts why each is
-// not followed. Only http(s) links are followed.
+// follow offers the links of a page (rec, of task page) to the frontier,
+// or counts why each is not followed. Only http(s) links are followed; the
+// page's final URL sets their scope and rec.URL is their parent.
 func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Record) error {
 	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
 		return nil
@@ -321,7 +340,7 @@ func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Re
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 			continue
 		}
-		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: page.URL, Key: c.norm.Key(&u)}
+		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
 		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
 		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
 			reason = skipTrap
@@ -361,7 +380,7 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 			r.sched.retry(j, out.wait, out.slow)
 			continue
 		}
-		if err := c.finish(ctx, r, j, &out, id); err != nil {
+		if err := c.finish(ctx, r, j, &out, &buf, id); err != nil {
 			return err
 		}
 	}
@@ -370,7 +389,7 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 // finish writes the record of a job and offers its links to the frontier
 // before marking it done, so that the frontier never looks drained while
 // a page's links are still coming.
-func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, id int) error {
+func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf *bodyBuf, id int) error {
 	c.done.Add(1)
 	if out.skip != "" {
 		c.log.Info("not followed", "url", j.task.URL, "worker", id, "reason", out.skip)
@@ -389,6 +408,9 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, id i
 		}
 		if !r.interrupted() {
 			if err := c.follow(ctx, r, j.task, rec); err != nil {
+				return err
+			}
+			if err := c.sitemaps(ctx, r, j, rec.FinalURL, buf); err != nil {
 				return err
 			}
 		}

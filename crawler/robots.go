@@ -33,6 +33,7 @@ type robotsRules struct {
 	disallow   string
 	crawlDelay time.Duration
 	expires    time.Time
+	sitemaps   []string // the Sitemap: lines
 }
 
 // allowed reports whether u may be fetched; the error says why not.
@@ -105,7 +106,7 @@ func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 		return &robotsRules{expires: now.Add(robotsTTL)} // unparsable rules allow everything
 	}
 	g := data.FindGroup(robotsAgent(c.cfg.UserAgent))
-	return &robotsRules{group: g, crawlDelay: g.CrawlDelay, expires: now.Add(robotsTTL)}
+	return &robotsRules{group: g, crawlDelay: g.CrawlDelay, expires: now.Add(robotsTTL), sitemaps: data.Sitemaps}
 }
 
 // getRobots GETs u, following up to five redirects; more mean there is no

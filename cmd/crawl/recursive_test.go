@@ -103,7 +103,7 @@ func TestRecursiveCrawl(t *testing.T) {
 		t.Errorf("--max-pages 3 with 4 inputs: exit %d, %v", res.code, recs)
 	}
 
-	for _, bad := range [][]string{{"-d", "-1"}, {"--scope", "site"}, {"--include", "("}, {"--exclude", "[z-a]"}, {"--max-pages", "-3"}, {"--strip-param", ""}} {
+	for _, bad := range [][]string{{"-d", "-1"}, {"--scope", "site"}, {"--include", "("}, {"--exclude", "[z-a]"}, {"--max-pages", "-3"}, {"--strip-param", ""}, {"--sitemap"}} {
 		if res := runBinary(t, "", append(bad, s.URL(0))...); res.code != 2 {
 			t.Errorf("%v: exit %d, want 2\n%s", bad, res.code, res.stderr)
 		}

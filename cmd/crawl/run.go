@@ -49,6 +49,7 @@ type options struct {
 	maxPagesHost   int
 	sortQuery      bool
 	stripParams    []string
+	sitemap        bool
 	quiet          bool
 	noProgress     bool
 	verbose        bool
@@ -92,6 +93,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.IntVar(&o.maxPagesHost, "max-pages-per-host", 0, "take at most `N` pages of one host name (0: no cap)")
 	fs.BoolVar(&o.sortQuery, "sort-query", false, "treat URLs whose query parameters differ only in order as one page")
 	fs.StringArrayVar(&o.stripParams, "strip-param", nil, "treat URLs that differ only in the query parameter `NAME` as one page (* globs, e.g. utm_*); repeatable")
+	fs.BoolVar(&o.sitemap, "sitemap", false, "also crawl the URLs in the inputs' hosts' sitemaps (robots.txt Sitemap: lines, else /sitemap.xml) as depth-1 discoveries; needs --depth")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "do not show the progress bar")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every URL with the fetcher that handled it")
@@ -145,6 +147,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.depth < 0 {
 		return nil, usagef("--depth %d: want 0 or more", o.depth)
 	}
+	if o.sitemap && o.depth == 0 {
+		return nil, usagef("--sitemap adds depth-1 pages: give --depth 1 or more")
+	}
 	if o.maxPages < 0 || o.maxPagesHost < 0 {
 		return nil, usagef("--max-pages and --max-pages-per-host: want 0 (no cap) or more")
 	}
@@ -191,6 +196,7 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		MaxPagesPerHost: o.maxPagesHost,
 		SortQuery:       o.sortQuery,
 		StripParams:     o.stripParams,
+		Sitemap:         o.sitemap,
 		Concurrency:     o.concurrency,
 		PerHost:         o.perHost,
 		Rate:            o.rate,
