@@ -96,8 +96,8 @@ type Progress struct {
 	Done   int64 // URLs taken and finished
 	Failed int64 // records written with an error
 	Bytes  int64 // body bytes read
-	// Waiting counts the discovered URLs queued, or found and waiting for
-	// the pages of a lower depth to finish before they are taken.
+	// Waiting counts the links found and waiting for the pages of a lower
+	// depth to finish before they are taken (or found to be repeats).
 	Waiting int64
 	// Followed counts the discovered URLs taken into the crawl.
 	Followed int64

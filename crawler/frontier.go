@@ -267,7 +267,6 @@ func (f *memFrontier) take(t Task) (bool, error) {
 	f.pending[t.Depth]++
 	f.stats.accepted.Add(1)
 	f.stats.followed.Add(1)
-	f.stats.waiting.Add(1)
 	f.broadcast()
 	return true, f.level(&f.queued, t.Depth, "queued").push(t)
 }
@@ -352,7 +351,6 @@ func (f *memFrontier) Next(ctx context.Context) (Task, error) {
 		}
 		for _, q := range f.queued {
 			if q != nil && q.len() > 0 {
-				f.stats.waiting.Add(-1)
 				return q.pop()
 			}
 		}

@@ -355,7 +355,8 @@ func startProgress(c *crawler.Crawler, o *options, stderr io.Writer) *progress {
 		bar.ChangeMax64(max(p.Queued, 1))
 		if o.depth > 0 {
 			// The total grows as pages are discovered.
-			bar.Describe(fmt.Sprintf("crawling, total grows as links are found (%d queued, %d errors)", p.Waiting, p.Failed))
+			queued := p.Queued - p.Done + p.Waiting
+			bar.Describe(fmt.Sprintf("crawling, total grows as links are found (%d queued, %d errors)", queued, p.Failed))
 		} else {
 			bar.Describe(fmt.Sprintf("crawling (%d errors)", p.Failed))
 		}

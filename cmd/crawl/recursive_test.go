@@ -145,3 +145,46 @@ func TestRecursiveKillAndResume(t *testing.T) {
 	pages, requests := s.Fetched()
 	t.Logf("%d pages before the kill; %d requests in all for %d pages", len(before), requests, pages)
 }
+
+// TestRecursiveSIGINT interrupts a recursive crawl: it ends at once with
+// exit 130, every page it had taken is recorded once (those not crawled as
+// interrupted), and --resume then finishes the crawl.
+func TestRecursiveSIGINT(t *testing.T) {
+	s := startSite(t, 2000, 4, 20*time.Millisecond)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"-d", "50", "-c", "4", "--per-host", "4", "-o", out, "-q", s.URL(0)}
+	cmd := exec.Command(binary, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(600 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130", err)
+	}
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Errorf("took %v to stop after SIGINT", waited)
+	}
+	seen, interrupted := map[string]bool{}, 0
+	for _, r := range jsonlRecords(t, out) {
+		if seen[r.URL] {
+			t.Errorf("%s recorded twice", r.URL)
+		}
+		seen[r.URL] = true
+		if r.Error == "interrupted" {
+			interrupted++
+		} else if r.Error != "" {
+			t.Errorf("%+v", r)
+		}
+	}
+	if interrupted == 0 || len(seen) >= 2000 {
+		t.Errorf("%d records, %d interrupted: the test needs a crawl cut in the middle", len(seen), interrupted)
+	}
+	res := runBinary(t, "", append(args, "--resume")...)
+	if res.code != 0 {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	checkSiteRecords(t, s, 50, jsonlRecords(t, out))
+}
