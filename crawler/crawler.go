@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"maps"
 	"net/http"
 	"runtime"
 	"strings"
@@ -88,71 +87,6 @@ func New(cfg Config) (*Crawler, error) {
 		return c.dialCheck(network, address, rc)
 	})
 	return c, nil
-}
-
-// Progress is a snapshot of the counters of the current or last run.
-type Progress struct {
-	Queued int64 // distinct URLs taken into the crawl, to be recorded
-	Done   int64 // URLs taken and finished
-	Failed int64 // records written with an error
-	Bytes  int64 // body bytes read
-	// Waiting counts the links found and waiting for the pages of a lower
-	// depth to finish before they are taken (or found to be repeats).
-	Waiting int64
-	// Followed counts the discovered URLs taken into the crawl.
-	Followed int64
-	// NotFollowed counts the distinct discovered URLs not followed, by
-	// reason (depth, scope, include, exclude, robots, max-pages,
-	// max-pages-per-host, trap). While Run goes on a URL skipped for one
-	// reason and later taken by another path may be counted; once Run has
-	// returned the counts are exact.
-	NotFollowed map[string]int
-}
-
-// Progress returns the counters of the current or last run; it is safe to
-// call while Run is going on.
-func (c *Crawler) Progress() Progress {
-	p := Progress{Done: c.done.Load(), Failed: c.failed.Load(), Bytes: c.bytes.Load()}
-	if st := c.stats.Load(); st != nil {
-		p.Queued, p.Waiting, p.Followed = st.accepted.Load(), st.waiting.Load(), st.followed.Load()
-		p.NotFollowed = st.skipCounts()
-	}
-	return p
-}
-
-// runStats are the counters of one run that its frontier keeps up to date.
-type runStats struct {
-	accepted, followed, waiting atomic.Int64
-
-	mu    sync.Mutex
-	skips map[string]int
-}
-
-func (st *runStats) skip(reason string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.skips == nil {
-		st.skips = make(map[string]int)
-	}
-	st.skips[reason]++
-}
-
-func (st *runStats) skipCounts() map[string]int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return maps.Clone(st.skips)
-}
-
-// settle replaces the counts of the reasons the frontier counts by URL with
-// its exact ones; robots.txt refusals are counted as they happen.
-func (st *runStats) settle(exact map[string]int) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	robots := st.skips[skipRobots]
-	st.skips = exact
-	if robots > 0 {
-		st.skips[skipRobots] = robots
-	}
 }
 
 // Run crawls the seeds, and with Config.Depth the pages they lead to, and
@@ -303,58 +237,6 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 		}
 	}
 	return r.front.Close(ctx)
-}
-
-// seedTask makes the task of a seed, or of a record being replayed.
-func (c *Crawler) seedTask(s Seed) Task {
-	t := Task{Seed: s}
-	if s.Done != nil {
-		t.URL, t.Depth, t.Parent = s.Done.URL, s.Done.Depth, s.Done.Parent
-	}
-	t.Key = "\x00" + t.URL // no URL has this key: an invalid input is deduped as it is spelled
-	if u, err := weburl.Parse(t.URL); err == nil {
-		t.Key = c.norm.Key(&u)
-	}
-	return t
-}
-
-// follow offers the links of a page (rec, of task page) to the frontier,
-// or counts why each is not followed. Only http(s) links are followed; the
-// page's final URL sets their scope and rec.URL is their parent.
-func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Record) error {
-	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
-		return nil
-	}
-	pageURL, err := weburl.Parse(page.URL)
-	if err != nil {
-		return nil
-	}
-	scopeKey := c.cfg.Scope.key(&pageURL)
-	if rec.FinalURL != "" && rec.FinalURL != page.URL {
-		if final, err := weburl.Parse(rec.FinalURL); err == nil {
-			scopeKey = c.cfg.Scope.key(&final)
-		}
-	}
-	for _, href := range rec.Link {
-		u, err := weburl.Parse(href)
-		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
-			continue
-		}
-		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
-		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
-		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
-			reason = skipTrap
-		}
-		if reason != "" {
-			err = r.front.Skip(ctx, child.Key, reason)
-		} else {
-			_, err = r.front.Add(ctx, child)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // work is one fetcher: it does the jobs the scheduler hands it until there

@@ -32,7 +32,7 @@ func (n *Normalizer) Key(u *weburl.URL) string {
 	prefix := u.Href[:len(u.Href)-tail]
 	b := make([]byte, 0, len(u.Href))
 	b = append(b, prefix...)
-	b = appendEscapes(b, u.Path)
+	b = weburl.AppendNormalEscapes(b, u.Path)
 	if !u.HasQuery {
 		return string(b)
 	}
@@ -44,7 +44,7 @@ func (n *Normalizer) Key(u *weburl.URL) string {
 		}
 	}
 	b = append(b, '?')
-	return string(appendEscapes(b, q))
+	return string(weburl.AppendNormalEscapes(b, q))
 }
 
 // query strips and sorts the parameters of q.
@@ -67,51 +67,6 @@ func (n *Normalizer) query(q string) string {
 		})
 	}
 	return strings.Join(params, "&")
-}
-
-// appendEscapes appends s with unreserved percent-escapes decoded and the
-// others upper-cased.
-func appendEscapes(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			b = append(b, c)
-			continue
-		}
-		v := unhex(s[i+1])<<4 | unhex(s[i+2])
-		if isUnreserved(v) {
-			b = append(b, v)
-		} else {
-			b = append(b, '%', upperHex(s[i+1]), upperHex(s[i+2]))
-		}
-		i += 2
-	}
-	return b
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	}
-	return c - 'a' + 10
-}
-
-func upperHex(c byte) byte {
-	if 'a' <= c && c <= 'f' {
-		return c - 'a' + 'A'
-	}
-	return c
-}
-
-func isUnreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // globMatch reports whether name matches pattern, where "*" matches any

@@ -101,16 +101,13 @@ type filter struct {
 // reason returns why link u (fetched as href), found on page at depth d
 // whose scope key is scopeKey, is not followed, or "".
 func (f *filter) reason(u *weburl.URL, href string, d int, scopeKey string) string {
-	switch {
-	case d+1 > f.depth:
+	if d+1 > f.depth {
 		return skipDepth
-	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:
-		return skipScope
-	case anyMatch(f.exclude, href):
-		return skipExclude
-	case len(f.include) > 0 && !anyMatch(f.include, href):
-		return skipInclude
-	case isTrap(u, href):
+	}
+	if reason := f.hopReason(u, href, scopeKey); reason != "" {
+		return reason
+	}
+	if isTrap(u, href) {
 		return skipTrap
 	}
 	return ""
@@ -166,8 +163,9 @@ func selfExtending(page *weburl.URL, pageExtended uint8, link *weburl.URL) uint8
 	return min(pageExtended, 254) + 1
 }
 
-// hopReason returns why a discovered page's redirect to u (href without
-// its fragment) is not followed: out of scope, or filtered out.
+// hopReason returns why a link, or a discovered page's redirect, to u
+// (href without its fragment) is not followed: out of scope, or filtered
+// out.
 func (f *filter) hopReason(u *weburl.URL, href, scopeKey string) string {
 	switch {
 	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:

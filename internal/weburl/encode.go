@@ -141,3 +141,36 @@ func unhex(c byte) byte {
 	}
 	return c - 'a' + 10
 }
+
+// AppendNormalEscapes appends s with its percent-escapes normalized as RFC
+// 3986 section 6.2.2 allows: those of unreserved characters (letters,
+// digits, "-", ".", "_", "~") decoded, the others upper-cased. A "%" that
+// starts no escape is kept. Crawlers use it to tell two spellings of one
+// URL apart from two URLs.
+func AppendNormalEscapes(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' || i+2 >= len(s) || !isASCIIHex(s[i+1]) || !isASCIIHex(s[i+2]) {
+			b = append(b, c)
+			continue
+		}
+		if v := unhex(s[i+1])<<4 | unhex(s[i+2]); isUnreserved(v) {
+			b = append(b, v)
+		} else {
+			b = append(b, '%', toUpperHex(s[i+1]), toUpperHex(s[i+2]))
+		}
+		i += 2
+	}
+	return b
+}
+
+func toUpperHex(c byte) byte {
+	if 'a' <= c && c <= 'f' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}

@@ -1,0 +1,60 @@
+package crawler
+
+import (
+	"context"
+
+	"github.com/crawlkit/crawl/internal/weburl"
+	"github.com/crawlkit/crawl/results"
+)
+
+// seedTask makes the task of a seed, or of a record being replayed.
+func (c *Crawler) seedTask(s Seed) Task {
+	t := Task{Seed: s}
+	if s.Done != nil {
+		t.URL, t.Depth, t.Parent = s.Done.URL, s.Done.Depth, s.Done.Parent
+	}
+	t.Key = "\x00" + t.URL // no URL has this key: an invalid input is deduped as it is spelled
+	if u, err := weburl.Parse(t.URL); err == nil {
+		t.Key = c.norm.Key(&u)
+	}
+	return t
+}
+
+// follow offers the links of a page (rec, of task page) to the frontier,
+// or counts why each is not followed. Only http(s) links are followed; the
+// page's final URL sets their scope and rec.URL is their parent.
+func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Record) error {
+	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
+		return nil
+	}
+	pageURL, err := weburl.Parse(page.URL)
+	if err != nil {
+		return nil
+	}
+	scopeKey := c.cfg.Scope.key(&pageURL)
+	if rec.FinalURL != "" && rec.FinalURL != page.URL {
+		if final, err := weburl.Parse(rec.FinalURL); err == nil {
+			scopeKey = c.cfg.Scope.key(&final)
+		}
+	}
+	for _, href := range rec.Link {
+		u, err := weburl.Parse(href)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
+			continue
+		}
+		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
+		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
+		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
+			reason = skipTrap
+		}
+		if reason != "" {
+			err = r.front.Skip(ctx, child.Key, reason)
+		} else {
+			_, err = r.front.Add(ctx, child)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
