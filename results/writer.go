@@ -24,31 +24,57 @@ func WriteJSON(w io.Writer, records []Record) error {
 // writeObject writes n members as one JSON object, one to a line; member
 // appends the i-th one, key and value.
 func writeObject(w io.Writer, n int, member func(dst []byte, i int) ([]byte, error)) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	buf := make([]byte, 0, 4096)
-	buf = append(buf, '{')
+	ow := newObjectWriter(w)
 	for i := range n {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, '\n', ' ')
-		var err error
-		if buf, err = member(buf, i); err != nil {
+		if err := ow.member(func(dst []byte) ([]byte, error) { return member(dst, i) }); err != nil {
 			return err
 		}
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-		buf = buf[:0]
 	}
-	if n > 0 {
-		buf = append(buf, '\n')
+	return ow.close()
+}
+
+// objectWriter writes a JSON object a member at a time, one to a line, so
+// that a caller need not know how many there are: "{", then ",\n KEY: VALUE"
+// for each (without the comma for the first), then "\n}\n" ("{}\n" when
+// empty).
+type objectWriter struct {
+	bw  *bufio.Writer
+	buf []byte
+	n   int
+}
+
+func newObjectWriter(w io.Writer) *objectWriter {
+	ow := &objectWriter{bw: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 4096)}
+	ow.buf = append(ow.buf, '{')
+	return ow
+}
+
+// member writes the member that add appends to dst.
+func (ow *objectWriter) member(add func(dst []byte) ([]byte, error)) error {
+	if ow.n > 0 {
+		ow.buf = append(ow.buf, ',')
 	}
-	buf = append(buf, '}', '\n')
-	if _, err := bw.Write(buf); err != nil {
+	ow.buf = append(ow.buf, '\n', ' ')
+	var err error
+	if ow.buf, err = add(ow.buf); err != nil {
 		return err
 	}
-	return bw.Flush()
+	ow.n++
+	_, err = ow.bw.Write(ow.buf)
+	ow.buf = ow.buf[:0]
+	return err
+}
+
+// close ends the object and flushes it.
+func (ow *objectWriter) close() error {
+	if ow.n > 0 {
+		ow.buf = append(ow.buf, '\n')
+	}
+	ow.buf = append(ow.buf, '}', '\n')
+	if _, err := ow.bw.Write(ow.buf); err != nil {
+		return err
+	}
+	return ow.bw.Flush()
 }
 
 // JSONL writes each record as one JSON line as soon as it is put, so that a

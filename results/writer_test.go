@@ -189,37 +189,70 @@ func TestResume(t *testing.T) {
 }
 
 // TestSpoolMatchesMap puts the same records in a Map and a Spool: both
-// write the same JSON object, the last record of a URL winning.
+// write the same bytes, the last record of a URL winning, whether the index
+// fits one run in memory or is spread over many runs on disk.
 func TestSpoolMatchesMap(t *testing.T) {
-	sp, err := NewSpool(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	var allBytes strings.Builder
+	for b := range 256 {
+		allBytes.WriteByte(byte(b))
 	}
-	defer sp.Close()
-	m := NewMap()
-	recs := []Record{
-		{URL: "https://b.example/", Link: []string{"https://b.example/x"}, Status: 200},
-		{URL: "https://a.example/", Error: "boom"},
-		{URL: "https://c.example/\u00e9", Button: []string{"\"q\""}},
-		{URL: "https://a.example/", Button: []string{"go"}, Status: 200},
+	long := strings.Repeat("https://example.com/a/very/long/shared/prefix/", 40)
+	tests := []struct {
+		name string
+		recs []Record
+	}{
+		{"empty", nil},
+		{"one", []Record{{URL: "https://a.example/", Status: 200}}},
+		{"replaced", []Record{
+			{URL: "https://b.example/", Link: []string{"https://b.example/x"}, Status: 200},
+			{URL: "https://a.example/", Error: "boom"},
+			{URL: "https://c.example/\u00e9", Button: []string{"\"q\""}},
+			{URL: "https://a.example/", Button: []string{"go"}, Status: 200},
+			{URL: "https://b.example/", Error: "second"},
+			{URL: "https://a.example/", Button: []string{"third"}},
+		}},
+		{"shared prefixes", []Record{
+			{URL: long + "b"}, {URL: long}, {URL: long + "a"}, {URL: long + "a/"}, {URL: long + "b", Status: 404},
+		}},
+		{"every byte", []Record{
+			{URL: allBytes.String(), Button: []string{allBytes.String()}},
+			{URL: "\u2028\u2029\xff\xfe"},
+			{URL: ""},
+			{URL: "\x00"},
+		}},
 	}
-	for _, r := range recs {
-		m.Put(r)
-		if err := sp.Put(r); err != nil {
-			t.Fatal(err)
+	for _, tt := range tests {
+		for _, run := range []int{8 << 20, 1, 300} {
+			t.Run(fmt.Sprintf("%s/run %d", tt.name, run), func(t *testing.T) {
+				defer func(old int) { runBytes = old }(runBytes)
+				runBytes = run
+				dir := t.TempDir()
+				sp, err := NewSpool(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := NewMap()
+				for _, r := range tt.recs {
+					m.Put(r)
+					if err := sp.Put(r); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if left, _ := os.ReadDir(dir); len(left) > 0 {
+					t.Errorf("%d spool files in the directory while it is used: they should be unlinked", len(left))
+				}
+				var fromMap, fromSpool bytes.Buffer
+				WriteJSON(&fromMap, m.Sorted())
+				if err := sp.WriteJSON(&fromSpool); err != nil {
+					t.Fatal(err)
+				}
+				if fromMap.String() != fromSpool.String() {
+					t.Errorf("spool wrote\n%q\nmap wrote\n%q", fromSpool.String(), fromMap.String())
+				}
+				if err := sp.Close(); err != nil {
+					t.Error(err)
+				}
+			})
 		}
-	}
-	var fromMap, fromSpool bytes.Buffer
-	WriteJSON(&fromMap, m.Sorted())
-	if err := sp.WriteJSON(&fromSpool); err != nil {
-		t.Fatal(err)
-	}
-	if fromMap.String() != fromSpool.String() || sp.Len() != 3 {
-		t.Errorf("spool wrote\n%s\nmap wrote\n%s", fromSpool.String(), fromMap.String())
-	}
-	name := sp.f.Name()
-	sp.Close()
-	if _, err := os.Stat(name); !os.IsNotExist(err) {
-		t.Errorf("spool file left behind: %v", err)
 	}
 }

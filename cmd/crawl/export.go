@@ -27,18 +27,30 @@ func export(args []string, stdout io.Writer) error {
 		return usagef("export: %v", err)
 	}
 	defer in.Close()
-	m := results.NewMap()
-	if _, err := results.ReadJSONL(in, func(r results.Record) { m.Put(r) }); err != nil {
+	// The records wait in a spool, as for a crawl's JSON output, so that
+	// exporting a file of millions of records takes no more memory.
+	spool, err := results.NewSpool("")
+	if err != nil {
+		return err
+	}
+	defer spool.Close()
+	var putErr error
+	_, err = results.ReadJSONL(in, func(r results.Record) {
+		if putErr == nil {
+			putErr = spool.Put(r)
+		}
+	})
+	if err = errors.Join(err, putErr); err != nil {
 		return err
 	}
 	if *output == "-" {
-		return results.WriteJSON(stdout, m.Sorted())
+		return spool.WriteJSON(stdout)
 	}
 	f, err := results.CreateAtomic(*output)
 	if err != nil {
 		return err
 	}
-	if err := results.WriteJSON(f, m.Sorted()); err != nil {
+	if err := spool.WriteJSON(f); err != nil {
 		return errors.Join(err, f.Abort())
 	}
 	return f.Commit()

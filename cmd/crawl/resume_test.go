@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -162,5 +164,54 @@ func TestPolitenessFlags(t *testing.T) {
 		if res := runBinary(t, "", append(bad, srv.URL)...); res.code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, res.code)
 		}
+	}
+}
+
+// TestJSONMatchesExport crawls the fixture pages as JSON lines (with a URL
+// recorded twice and a last line cut short appended) and as JSON: crawl
+// export of the JSON lines writes exactly what WriteJSON makes of them, and
+// the same object as the JSON run but for the times of the fetches.
+func TestJSONMatchesExport(t *testing.T) {
+	dir := t.TempDir()
+	jsonl, js, exported := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.json"), filepath.Join(dir, "c.json")
+	if res := runBinary(t, "", "-q", "-o", jsonl, "../../testdata/html"); res.code != 0 {
+		t.Fatalf("jsonl: exit %d\n%s", res.code, res.stderr)
+	}
+	if res := runBinary(t, "", "-q", "-o", js, "../../testdata/html"); res.code != 0 {
+		t.Fatalf("json: exit %d\n%s", res.code, res.stderr)
+	}
+	b, _ := os.ReadFile(jsonl)
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	var again results.Record
+	json.Unmarshal(first, &again)
+	again.Error = "replaced"
+	b = append(b, again.AppendJSON(nil)...)
+	b = append(b, '\n')
+	b = append(b, first[:len(first)/2]...)
+	os.WriteFile(jsonl, b, 0o644)
+	if res := runBinary(t, "", "export", "-o", exported, jsonl); res.code != 0 {
+		t.Fatalf("export: exit %d\n%s", res.code, res.stderr)
+	}
+
+	f, _ := os.Open(jsonl)
+	defer f.Close()
+	m := results.NewMap()
+	results.ReadJSONL(f, func(r results.Record) { m.Put(r) })
+	var want bytes.Buffer
+	results.WriteJSON(&want, m.Sorted())
+	got, _ := os.ReadFile(exported)
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("export differs from WriteJSON of the same records:\n%s\nwant\n%s", got, want.Bytes())
+	}
+
+	untimed := func(b []byte) string {
+		return regexp.MustCompile(`"fetched_at":"[^"]*","duration_ms":\d+`).ReplaceAllString(string(b), "")
+	}
+	fromJSON, _ := os.ReadFile(js)
+	m.Put(func() results.Record { again.Error = ""; return again }())
+	want.Reset()
+	results.WriteJSON(&want, m.Sorted())
+	if untimed(fromJSON) != untimed(want.Bytes()) {
+		t.Errorf("-f json and the export of -f jsonl differ:\n%s\nwant\n%s", untimed(fromJSON), untimed(want.Bytes()))
 	}
 }

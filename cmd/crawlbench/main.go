@@ -42,7 +42,8 @@ var scenarios = []scenario{
 	{name: "B", about: "2000 corpus pages, 20 ms latency, -c 64", urls: 2000, latency: 20 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
 	{name: "C", about: "5000 small pages, 100 ms latency, -c 64 (ceiling 640 pages/s)", small: true, urls: 5000, latency: 100 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
 	{name: "D10k", about: "10 000 small pages, -f jsonl, -c 64", small: true, urls: 10000, concurrency: 64, jsonl: true, contestants: []string{"crawl"}},
-	{name: "D100k", about: "100 000 small pages, -f jsonl, -c 64", small: true, urls: 100000, concurrency: 64, jsonl: true, contestants: []string{"crawl"}},
+	{name: "D100k", about: "100 000 small pages, -f jsonl (crawl) and -f json (crawl-json), -c 64", small: true, urls: 100000, concurrency: 64, jsonl: true, contestants: []string{"crawl", "crawl-json"}},
+	{name: "D1M", about: "1 000 000 small pages, -f jsonl (crawl) and -f json (crawl-json), -c 64", small: true, urls: 1000000, concurrency: 64, jsonl: true, contestants: []string{"crawl", "crawl-json"}},
 }
 
 func main() {
@@ -59,7 +60,7 @@ func main() {
 	}
 	defer l.close()
 
-	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k and D100k); R and M are recursive crawls of a generated site")
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
 	flag.Parse()
@@ -93,11 +94,12 @@ func main() {
 		} else if pages, err = fixtureserver.LoadDir(*corpus); err != nil {
 			log.Fatalf("scenario %s needs the corpus: %v", sc.name, err)
 		}
-		peak, err := runScenario(l, sc, pages, bins, dir, *runs)
+		median, err := runScenario(l, sc, pages, bins, dir, *runs)
 		if err != nil {
 			log.Fatalf("scenario %s: %v", sc.name, err)
 		}
-		peaks[sc.name] = peak
+		peaks[sc.name] = median["crawl"].rssMB
+		peaks[sc.name+"-json"] = median["crawl-json"].rssMB
 	}
 	if want["R"] || want["M"] {
 		fmt.Printf("\n| scenario | program | distinct pages/s | distinct pages | requests | records | CPU s | peak RSS MB | pages/s vs colly | RSS vs colly |\n")
@@ -112,6 +114,9 @@ func main() {
 	}
 	if peaks["D10k"] > 0 && peaks["D100k"] > 0 {
 		fmt.Printf("\nD: crawl's peak RSS at 100 000 URLs is %.2f× its peak at 10 000\n", peaks["D100k"]/peaks["D10k"])
+	}
+	if peaks["D100k-json"] > 0 && peaks["D1M-json"] > 0 {
+		fmt.Printf("D: -f json adds %.1f bytes of peak RSS a URL from 100 000 to 1 000 000 URLs\n", (peaks["D1M-json"]-peaks["D100k-json"])*1e6/900000)
 	}
 	if want["A"] {
 		if err := startup(l, bins["crawl"], *corpus, *runs); err != nil {
@@ -153,11 +158,11 @@ type measurement struct {
 func (m measurement) pagesPerSec() float64 { return float64(m.ok+m.fail) / m.wall.Seconds() }
 
 // runScenario runs every program of a scenario, prints their rows and
-// returns crawl's median peak RSS in MB.
-func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[string]string, dir string, runs int) (float64, error) {
+// returns the median measurement of each.
+func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[string]string, dir string, runs int) (map[string]measurement, error) {
 	srv, err := fixtureserver.Start(pages, sc.latency)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer srv.Close()
 	list := filepath.Join(dir, "urls-"+sc.name+".txt")
@@ -167,14 +172,14 @@ func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[
 		b.WriteByte('\n')
 	}
 	if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
-		return 0, err
+		return nil, err
 	}
 	results := map[string][]measurement{}
 	for range runs { // interleaved, so that drift in the machine hits everyone alike
 		for _, name := range sc.contestants {
-			m, err := runOnce(l, name, bins[name], sc, list, dir)
+			m, err := runOnce(l, name, bins, sc, list, dir)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			results[name] = append(results[name], m)
 		}
@@ -198,19 +203,28 @@ func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[
 			ratio("colly", func(m measurement) float64 { return m.rssMB }))
 	}
 	fmt.Printf("| | *%s; crawl with --per-host %d* | | | | | | | |\n", sc.about, sc.concurrency)
-	return median["crawl"].rssMB, nil
+	if j, ok := median["crawl-json"]; ok {
+		c := median["crawl"]
+		fmt.Printf("| | *-f json vs -f jsonl: %.2f× the peak RSS, %.2f× the wall time* | | | | | | | |\n", j.rssMB/c.rssMB, j.wall.Seconds()/c.wall.Seconds())
+	}
+	return median, nil
 }
 
 // runOnce runs one program over the list and checks that every URL is in
 // its output.
-func runOnce(l *launcher, name, bin string, sc scenario, list, dir string) (measurement, error) {
+func runOnce(l *launcher, name string, bins map[string]string, sc scenario, list, dir string) (measurement, error) {
 	out := filepath.Join(dir, "out-"+name)
+	isCrawl, jsonl := strings.HasPrefix(name, "crawl"), sc.jsonl && name == "crawl"
+	bin := bins[name]
+	if isCrawl {
+		bin = bins["crawl"]
+	}
 	args := []string{bin, "-i", list, "-o", out, "-c", fmt.Sprint(sc.concurrency)}
-	if name == "crawl" {
+	if isCrawl {
 		// All the URLs are on one host; the other programs have no
 		// per-host limit, so crawl's polite default of 8 is lifted to -c.
 		args = append(args, "-q", "--per-host", fmt.Sprint(sc.concurrency))
-		if sc.jsonl {
+		if jsonl {
 			args = append(args, "-f", "jsonl")
 		}
 	}
@@ -222,7 +236,7 @@ func runOnce(l *launcher, name, bin string, sc scenario, list, dir string) (meas
 		return measurement{}, fmt.Errorf("%s: exit %d\n%s", name, res.Exit, res.Stderr)
 	}
 	m := measurement{wall: res.Wall, cpu: res.CPU, rssMB: float64(res.MaxRSS) / 1024}
-	m.ok, m.fail, err = countRecords(out, sc.jsonl && name == "crawl")
+	m.ok, m.fail, err = countRecords(out, jsonl)
 	if err != nil {
 		return m, fmt.Errorf("%s output: %v", name, err)
 	}
