@@ -107,7 +107,7 @@ func newMerge(runs []*runFile, mem []indexEntry) (*merge, error) {
 		if _, err := rf.f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("spool run: %w", err)
 		}
-		cursors = append(cursors, &cursor{r: bufio.NewReaderSize(rf.f, 64<<10), order: i})
+		cursors = append(cursors, &cursor{r: bufio.NewReaderSize(rf.f, 16<<10), order: i})
 	}
 	cursors = append(cursors, &cursor{mem: mem, order: len(runs)})
 	for _, c := range cursors {

@@ -14,7 +14,7 @@ import (
 // JSON object, which can only be written once every record is in. Neither
 // the records nor their index grow in memory with the crawl: records go to
 // a temporary file as they come, and their index (URL, offset, length) to
-// sorted runs of runBytes at most, written out as they fill. WriteJSON
+// sorted runs of runBytes (2 MB) at most, written out as they fill. WriteJSON
 // merges the runs, keeping the last record of a URL put twice, and reads
 // each record once, in URL order.
 //
@@ -38,7 +38,7 @@ type Spool struct {
 
 // runBytes bounds the index entries held in memory before they are sorted
 // and written out as a run.
-var runBytes = 8 << 20
+var runBytes = 2 << 20
 
 // indexEntry locates a URL's record in the spool file.
 type indexEntry struct {

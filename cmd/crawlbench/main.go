@@ -85,7 +85,7 @@ func main() {
 	fmt.Printf("| scenario | program | pages/s | CPU s | peak RSS MB | records ok/failed | pages/s vs colly | vs tokenize | RSS vs colly |\n")
 	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, sc := range scenarios {
-		if !want[sc.name] && !want[strings.TrimRight(sc.name, "0123456789k")] {
+		if !want[sc.name] && !want[strings.TrimRight(sc.name, "0123456789kM")] {
 			continue
 		}
 		var pages *fixtureserver.Pages
@@ -116,7 +116,10 @@ func main() {
 		fmt.Printf("\nD: crawl's peak RSS at 100 000 URLs is %.2f× its peak at 10 000\n", peaks["D100k"]/peaks["D10k"])
 	}
 	if peaks["D100k-json"] > 0 && peaks["D1M-json"] > 0 {
-		fmt.Printf("D: -f json adds %.1f bytes of peak RSS a URL from 100 000 to 1 000 000 URLs\n", (peaks["D1M-json"]-peaks["D100k-json"])*1e6/900000)
+		perURL := func(a, b float64) float64 { return (b - a) * 1e6 / 900000 }
+		fmt.Printf("D: from 100 000 to 1 000 000 URLs, peak RSS grows %.1f bytes a URL with -f jsonl and %.1f with -f json: the JSON output adds %.1f\n",
+			perURL(peaks["D100k"], peaks["D1M"]), perURL(peaks["D100k-json"], peaks["D1M-json"]),
+			perURL(peaks["D100k-json"]-peaks["D100k"], peaks["D1M-json"]-peaks["D1M"]))
 	}
 	if want["A"] {
 		if err := startup(l, bins["crawl"], *corpus, *runs); err != nil {
