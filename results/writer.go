@@ -115,26 +115,44 @@ func (j *JSONL) Sync() error {
 }
 
 // ReadJSONL reads the records of a JSON lines stream, calling fn for each in
-// order. A final line without its newline is the trace of a write cut short
-// (a crash): it is ignored and its offset returned as valid, so the caller can
-// truncate the file there. Any other malformed line is an error.
+// order. A final line without its newline is kept when it is a whole record
+// (a file another tool wrote), and otherwise taken for the trace of a write
+// cut short (a crash): it is ignored and its offset returned as valid, so
+// the caller can truncate the file there. Any other line that is not a
+// record with a url is an error naming the line.
 func ReadJSONL(r io.Reader, fn func(Record)) (valid int64, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			return valid, nil // a partial last line, or none
-		}
-		if err != nil {
+		last := errors.Is(err, io.EOF)
+		if err != nil && !last {
 			return valid, err
 		}
 		if len(bytes.TrimSpace(b)) > 0 {
-			var rec Record
-			if err := json.Unmarshal(b, &rec); err != nil {
-				return valid, fmt.Errorf("line %d: %w", line, err)
+			rec, perr := parseRecord(b)
+			switch {
+			case perr != nil && last:
+				return valid, nil // cut short
+			case perr != nil:
+				return valid, fmt.Errorf("line %d: %w", line, perr)
 			}
 			fn(rec)
 		}
 		valid += int64(len(b))
+		if last {
+			return valid, nil
+		}
 	}
+}
+
+// parseRecord reads one JSON line as a record, which must have a url.
+func parseRecord(b []byte) (Record, error) {
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return rec, err
+	}
+	if rec.URL == "" {
+		return rec, errors.New("not a crawl record: no url")
+	}
+	return rec, nil
 }
