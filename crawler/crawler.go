@@ -328,10 +328,15 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		return outcome{rec: rec}
 	}
 	if err := j.rules.allowed(&j.target); err != nil {
-		if j.task.Depth > 0 {
+		var unreachable *errUnreachable
+		switch {
+		case errors.As(err, &unreachable):
+			rec.Error, rec.Attempts = unreachable.msg, unreachable.attempts
+		case j.task.Depth > 0:
 			return outcome{skip: skipRobots} // a discovered URL refused is not followed, not failed
+		default:
+			rec.Error = err.Error()
 		}
-		rec.Error = err.Error()
 		return outcome{rec: rec}
 	}
 	j.attempts++
@@ -352,7 +357,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	rec.Status, rec.FinalURL, rec.ContentType = resp.status, resp.finalURL, resp.contentType
 	rec.Bytes, rec.Truncated = int64(len(resp.body)), resp.truncated
 	if resp.status != 0 && (resp.status < 200 || resp.status > 299) {
-		rec.Error = fmt.Sprintf("HTTP %d %s", resp.status, http.StatusText(resp.status))
+		rec.Error = strings.TrimSpace(fmt.Sprintf("HTTP %d %s", resp.status, http.StatusText(resp.status)))
 		if retryableStatus(resp.status) && j.attempts <= c.cfg.Retries && !r.interrupted() {
 			wait, ok := retryAfter(resp.retryAfter, time.Now())
 			if !ok {
@@ -407,6 +412,9 @@ func parseTarget(s Seed) (weburl.URL, error) {
 	where := ""
 	if s.Source != "" {
 		where = s.Source + ": "
+	}
+	if s.Err != "" {
+		return weburl.URL{}, errors.New(where + s.Err)
 	}
 	u, err := weburl.Parse(s.URL)
 	if err != nil {

@@ -142,6 +142,12 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 		RawQuery:   target.Query,
 		ForceQuery: target.HasQuery && target.Query == "",
 	}
+	if strings.HasPrefix(target.Path, "//") {
+		// net/http sends an opaque path starting with "//" in absolute
+		// form, scheme + ":" + path, which names the host the path starts
+		// with. Naming this host keeps the request on it.
+		u.Opaque = "//" + host + target.Path
+	}
 	if target.Username != "" || target.Password != "" {
 		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
 	}
@@ -159,7 +165,10 @@ func unescape(s string) string {
 // readResponse reads the body of a successful HTML response. Other
 // responses are recorded by status and content type only.
 func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *bodyBuf) (*response, error) {
-	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: resp.Header.Get("Content-Type"), retryAfter: resp.Header.Get("Retry-After")}
+	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: lastValue(resp.Header, "Content-Type"), retryAfter: resp.Header.Get("Retry-After")}
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		return nil, fmt.Errorf("malformed HTTP status %03d", resp.StatusCode)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r, nil
 	}
@@ -266,6 +275,16 @@ func (bb *bodyBuf) shrink() {
 func closeBody(body io.ReadCloser) {
 	io.CopyN(io.Discard, body, 64<<10)
 	body.Close()
+}
+
+// lastValue returns the last of a header's values: of two Content-Type
+// headers, browsers use the last.
+func lastValue(h http.Header, key string) string {
+	vs := h.Values(key)
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[len(vs)-1]
 }
 
 func isHTML(contentType string) bool {

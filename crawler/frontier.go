@@ -22,6 +22,10 @@ type Seed struct {
 	// URL is then its file: URL, the document's base. Only seeds with a Path
 	// ever read files; a file: URL without one is refused.
 	Path string
+	// Err, when set, says why the input is not a URL to crawl (a line too
+	// long to be one, say): its record has this error, and nothing is
+	// fetched.
+	Err string
 	// Done, when set, is the URL's record from an earlier run of the same
 	// crawl (see --resume): the URL is not fetched or recorded again, and
 	// the links in the record are followed as if it had just been crawled.

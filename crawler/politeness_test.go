@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -118,14 +119,16 @@ func TestRobots(t *testing.T) {
 		robots     http.HandlerFunc
 		disallowed []string // paths expected to be refused
 		allowed    []string
+		refusal    string // the error of a refused path, "disallowed by robots.txt" by default
 	}{
 		{"200 with rules", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, rules) },
-			[]string{"/private/a", "/only-for-crawl"}, []string{"/public", "/"}},
-		{"404", http.NotFound, nil, []string{"/private/a", "/public"}},
-		{"403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }, nil, []string{"/private/a"}},
-		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }, []string{"/public", "/private/a"}, nil},
-		{"timeout", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, []string{"/public"}, nil},
-		{"10 MB", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, huge) }, []string{"/private/a"}, []string{"/public"}},
+			[]string{"/private/a", "/only-for-crawl"}, []string{"/public", "/"}, ""},
+		{"404", http.NotFound, nil, []string{"/private/a", "/public"}, ""},
+		{"403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }, nil, []string{"/private/a"}, ""},
+		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 500) }, []string{"/public", "/private/a"}, nil, ""},
+		// No answer: the host is disallowed, and the record says why.
+		{"timeout", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, []string{"/public"}, nil, "timeout: "},
+		{"10 MB", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, huge) }, []string{"/private/a"}, []string{"/public"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,8 +141,9 @@ func TestRobots(t *testing.T) {
 			}
 			m := crawlAll(t, cfg, urls...)
 			for _, p := range tt.disallowed {
-				if rec, _ := m.Get(srv.URL + p); !strings.HasPrefix(rec.Error, "disallowed by robots.txt") {
-					t.Errorf("%s: error %q, want disallowed by robots.txt", p, rec.Error)
+				want := cmp.Or(tt.refusal, "disallowed by robots.txt")
+				if rec, _ := m.Get(srv.URL + p); !strings.HasPrefix(rec.Error, want) {
+					t.Errorf("%s: error %q, want %s", p, rec.Error, want)
 				}
 			}
 			for _, p := range tt.allowed {

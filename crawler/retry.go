@@ -59,7 +59,10 @@ func retryableError(err error) bool {
 // backoff returns the wait before retry number n (1 for the first retry):
 // base doubled each time, half of it random, capped.
 func backoff(base time.Duration, n int) time.Duration {
-	d := min(base<<(n-1), maxRetryWait)
+	d := maxRetryWait
+	if n >= 1 && n <= 32 && base <= maxRetryWait>>(n-1) {
+		d = base << (n - 1) // no overflow: it is at most maxRetryWait
+	}
 	if d <= 0 {
 		return 0
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,23 +24,45 @@ const (
 	// before it is fetched again.
 	robotsTTL      = 24 * time.Hour
 	robotsRetryTTL = time.Minute
+	// maxCrawlDelay caps a robots.txt Crawl-delay, as Retry-After is
+	// capped: a host asking for a day between requests would stall its
+	// URLs without a word.
+	maxCrawlDelay = maxRetryWait
 )
 
 // robotsRules is what a host's robots.txt says to this crawler.
 type robotsRules struct {
 	group *robotstxt.Group // nil: everything is allowed
 	// disallow, when set, disallows everything: robots.txt could not be
-	// read (5xx, no answer), which RFC 9309 says means a full disallow.
-	disallow   string
-	crawlDelay time.Duration
-	expires    time.Time
-	sitemaps   []string // the Sitemap: lines
+	// read (5xx, 429), which RFC 9309 says means a full disallow.
+	disallow string
+	// unreachable, when set, is why the host could not be reached at all
+	// for its robots.txt (no such name, connection refused, TLS): its URLs
+	// are not fetched, and their records carry this error and the requests
+	// made, as a fetch of their own would have.
+	unreachable string
+	attempts    int
+	crawlDelay  time.Duration
+	expires     time.Time
+	sitemaps    []string // the Sitemap: lines
 }
+
+// errUnreachable marks the refusal of a URL whose host could not be reached
+// for its robots.txt: a network error, not a robots.txt rule.
+type errUnreachable struct {
+	msg      string
+	attempts int
+}
+
+func (e *errUnreachable) Error() string { return e.msg }
 
 // allowed reports whether u may be fetched; the error says why not.
 func (r *robotsRules) allowed(u *weburl.URL) error {
 	if r == nil {
 		return nil
+	}
+	if r.unreachable != "" {
+		return &errUnreachable{msg: r.unreachable, attempts: r.attempts}
 	}
 	if r.disallow != "" {
 		return fmt.Errorf("disallowed by robots.txt (%s)", r.disallow)
@@ -80,14 +103,16 @@ func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bodyB
 			case <-ctx.Done():
 			}
 		}
-		return c.robotsFrom(status, body, err)
+		rules := c.robotsFrom(target.Host, status, body, err)
+		rules.attempts = attempt
+		return rules
 	}
 }
 
 // robotsFrom turns a robots.txt response into rules, as RFC 9309 says: a
 // 2xx body is parsed, 4xx means there are no rules, 5xx, 429 and no answer
 // mean everything is disallowed for now.
-func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
+func (c *Crawler) robotsFrom(host string, status int, body []byte, err error) *robotsRules {
 	now := time.Now()
 	switch {
 	case errors.Is(err, errDenied):
@@ -95,7 +120,7 @@ func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 		// with a robots.txt that was never asked for.
 		return &robotsRules{expires: now.Add(robotsTTL)}
 	case err != nil:
-		return &robotsRules{disallow: "robots.txt unreachable: " + errorText(err), expires: now.Add(robotsRetryTTL)}
+		return &robotsRules{unreachable: errorText(err), expires: now.Add(robotsRetryTTL)}
 	case status == http.StatusTooManyRequests || status >= 500:
 		return &robotsRules{disallow: fmt.Sprintf("robots.txt answered HTTP %d", status), expires: now.Add(robotsRetryTTL)}
 	case status < 200 || status > 299:
@@ -105,8 +130,60 @@ func (c *Crawler) robotsFrom(status int, body []byte, err error) *robotsRules {
 	if err != nil {
 		return &robotsRules{expires: now.Add(robotsTTL)} // unparsable rules allow everything
 	}
-	g := data.FindGroup(robotsAgent(c.cfg.UserAgent))
-	return &robotsRules{group: g, crawlDelay: g.CrawlDelay, expires: now.Add(robotsTTL), sitemaps: data.Sitemaps}
+	group, err := robotstxt.FromBytes(robotsGroup(body, robotsAgent(c.cfg.UserAgent)))
+	if err != nil {
+		return &robotsRules{expires: now.Add(robotsTTL)}
+	}
+	g := group.FindGroup("*")
+	delay := g.CrawlDelay
+	if delay > maxCrawlDelay {
+		c.log.Warn("robots.txt Crawl-delay capped", "host", host, "crawl-delay", delay, "cap", maxCrawlDelay)
+		delay = maxCrawlDelay
+	}
+	return &robotsRules{group: g, crawlDelay: delay, expires: now.Add(robotsTTL), sitemaps: data.Sitemaps}
+}
+
+// robotsGroup returns our group's rules as a robots.txt of one "*" group.
+// temoto's robotstxt matches User-agent lines as prefixes of the name it
+// is asked for ("c" and "crawl" both bind "crawler"), and lets "*" win
+// over a one-letter name. RFC 9309 section 2.2.1 matches the product
+// token exactly, case-insensitively, and merges every group that names
+// it; "*" applies only when none does. So the groups are chosen here and
+// temoto, which is right about the rules, reads only theirs: a small
+// wrapper, rather than a fork to keep up.
+func robotsGroup(body []byte, token string) []byte {
+	var ours, star []byte
+	var agents []string
+	inRules := false
+	for line := range strings.Lines(string(body)) {
+		text, _, _ := strings.Cut(line, "#")
+		key, value, ok := strings.Cut(text, ":")
+		key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
+		switch {
+		case !ok:
+			continue
+		case key == "user-agent":
+			if inRules {
+				agents, inRules = nil, false
+			}
+			agents = append(agents, strings.ToLower(value))
+		case key == "sitemap":
+			// Not part of any group.
+		default:
+			inRules = true
+			switch {
+			case slices.Contains(agents, strings.ToLower(token)):
+				ours = append(ours, strings.TrimSpace(text)+"\n"...)
+			case slices.Contains(agents, "*"):
+				star = append(star, strings.TrimSpace(text)+"\n"...)
+			}
+		}
+	}
+	rules := star
+	if ours != nil {
+		rules = ours
+	}
+	return append([]byte("User-agent: *\n"), rules...)
 }
 
 // getRobots GETs u, following up to five redirects; more mean there is no
