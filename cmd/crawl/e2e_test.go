@@ -273,7 +273,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad size", "", []string{"--max-body", "lots", srv.URL}, 2, "not a size"},
 		{"bad header", "", []string{"-H", "NoColon", srv.URL}, 2, "want 'Name: value'"},
 		{"missing input file", "", []string{"-i", "/does/not/exist"}, 2, "no such file"},
-		{"unwritable output", "", []string{"-o", unwritable, srv.URL + "/page"}, 1, "no such file"},
+		{"unwritable output", "", []string{"-o", unwritable, srv.URL + "/page"}, 2, unwritable + ": no such file"},
 		{"version", "", []string{"--version"}, 0, ""},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -16,7 +19,10 @@ func export(args []string, stdout io.Writer) error {
 	fs := pflag.NewFlagSet("crawl export", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	output := fs.StringP("output", "o", "-", "write the JSON object to `FILE` (- for stdout), atomically")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: crawl export [-o FILE] RESULTS.jsonl\n\nWrites the JSON object keyed by URL that a crawl with -f json would have\nwritten, from its JSON lines output (the last record of a URL wins).\n\n%s", fs.FlagUsages())
+		return nil
+	} else if err != nil {
 		return usagef("export: %v", err)
 	}
 	if fs.NArg() != 1 {
@@ -40,8 +46,11 @@ func export(args []string, stdout io.Writer) error {
 			putErr = spool.Put(r)
 		}
 	})
+	if err != nil && looksLikeJSONObject(fs.Arg(0)) {
+		return fmt.Errorf("export %s: this is a JSON object (the output of -f json), not JSON lines: it needs no export", fs.Arg(0))
+	}
 	if err = errors.Join(err, putErr); err != nil {
-		return err
+		return fmt.Errorf("export %s: %w", fs.Arg(0), err)
 	}
 	if *output == "-" {
 		return spool.WriteJSON(stdout)
@@ -54,4 +63,16 @@ func export(args []string, stdout io.Writer) error {
 		return errors.Join(err, f.Abort())
 	}
 	return f.Commit()
+}
+
+// looksLikeJSONObject reports whether a file starts as crawl's JSON object
+// output does: "{" alone on its first line.
+func looksLikeJSONObject(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	first, _ := bufio.NewReader(f).ReadBytes('\n')
+	return string(bytes.TrimSpace(first)) == "{"
 }

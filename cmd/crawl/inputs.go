@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/term"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/crawlkit/crawl/crawler"
 )
@@ -46,12 +51,19 @@ func openInputs(o *options, stdin io.Reader, warn func(string)) (*inputs, error)
 			}
 			continue
 		}
-		f, err := os.Open(name)
+		f, err := openList(name, o.output)
 		if err != nil {
 			in.close()
-			return nil, usagef("--input: %v", err)
+			return nil, err
 		}
 		in.lists = append(in.lists, list{name: name, r: f, c: f})
+	}
+	for _, arg := range o.args {
+		info, err := os.Stat(arg)
+		if err == nil && !info.IsDir() && !strings.Contains(arg, "://") && !isHTMLFile(arg) {
+			in.close()
+			return nil, usagef("%s is not an .html file: did you mean -i %s?", arg, arg)
+		}
 	}
 	if len(o.args) == 0 && len(o.inputs) == 0 {
 		if isTerminal(stdin) {
@@ -60,6 +72,26 @@ func openInputs(o *options, stdin io.Reader, warn func(string)) (*inputs, error)
 		in.lists = append(in.lists, list{name: "stdin", r: stdin})
 	}
 	return in, nil
+}
+
+// openList opens an -i file, refusing a directory and the output file
+// itself (compared by identity, so another name for it is caught too),
+// which the crawl would overwrite before reading it.
+func openList(name, output string) (*os.File, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, usagef("--input: %v", err)
+	}
+	info, err := f.Stat()
+	if err == nil && info.IsDir() {
+		f.Close()
+		return nil, usagef("--input %s: is a directory (give local .html files and directories as arguments)", name)
+	}
+	if out, oerr := os.Stat(output); err == nil && oerr == nil && output != "-" && os.SameFile(info, out) {
+		f.Close()
+		return nil, usagef("--input %s is also the output file %s: the crawl would overwrite its own input", name, output)
+	}
+	return f, nil
 }
 
 func (in *inputs) close() {
@@ -79,7 +111,10 @@ func isTerminal(v any) bool {
 
 // seeds yields every input as it is read: lists are streamed line by line,
 // so a long list is never held in memory.
-func (in *inputs) seeds() iter.Seq[crawler.Seed] {
+//
+// Reading stops when ctx ends: an interrupted crawl does not wait for a
+// pipe that never closes (tail -f urls | crawl).
+func (in *inputs) seeds(ctx context.Context) iter.Seq[crawler.Seed] {
 	return func(yield func(crawler.Seed) bool) {
 		for i, arg := range in.args {
 			if !in.argSeeds(arg, fmt.Sprintf("argument %d", i+1), yield) {
@@ -87,7 +122,7 @@ func (in *inputs) seeds() iter.Seq[crawler.Seed] {
 			}
 		}
 		for _, l := range in.lists {
-			if !in.listSeeds(l, yield) {
+			if !in.listSeeds(ctx, l, yield) {
 				return
 			}
 		}
@@ -147,22 +182,142 @@ func fileSeed(path, source string) crawler.Seed {
 	return crawler.Seed{URL: u.String(), Source: source, Path: abs}
 }
 
+// maxLineBytes is the longest line of a URL list read as a URL; a longer
+// one is recorded as an error, and the list goes on.
+const maxLineBytes = 64 << 10
+
 // listSeeds yields the URLs of a list, one per line; blank lines and lines
-// starting with # are skipped.
-func (in *inputs) listSeeds(l list, yield func(crawler.Seed) bool) bool {
-	sc := bufio.NewScanner(l.r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+// starting with # are skipped. A UTF-8 byte order mark is skipped and a
+// UTF-16 list (with its mark) decoded; lines of any length are read in
+// bounded memory.
+func (in *inputs) listSeeds(ctx context.Context, l list, yield func(crawler.Seed) bool) bool {
+	next := lineReader(ctx, l)
+	for n := 1; ; n++ {
+		line, size, err := next()
+		if len(line) == 0 && size == 0 && err != nil {
+			if !errors.Is(err, io.EOF) && in.err == nil {
+				in.err = fmt.Errorf("read %s: %w", l.name, err)
+			}
+			return true
+		}
+		source := fmt.Sprintf("%s:%d", l.name, n)
+		if size > maxLineBytes {
+			seed := crawler.Seed{
+				URL:    fmt.Sprintf("%s… [%s]", escapeInvalidUTF8(strings.ToValidUTF8(string(line[:256]), "")), source),
+				Source: source,
+				Err:    fmt.Sprintf("a line of %d bytes, longer than the %d KiB a URL may have", size, maxLineBytes>>10),
+			}
+			if !yield(seed) {
+				return false
+			}
 			continue
 		}
-		if !yield(crawler.Seed{URL: line, Source: fmt.Sprintf("%s:%d", l.name, n)}) {
+		text := strings.TrimSpace(string(line))
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if !yield(crawler.Seed{URL: escapeInvalidUTF8(text), Source: source}) {
 			return false
 		}
 	}
-	if err := sc.Err(); err != nil && in.err == nil {
-		in.err = fmt.Errorf("read %s: %w", l.name, err)
+}
+
+// lineReader returns the function that reads the list's next line. A
+// file is read in place; stdin, which may block for ever, is read by a
+// goroutine of its own, so that the next line can be given up on when ctx
+// ends (the error is then ctx's). That goroutine ends when the process
+// does, or when its read returns.
+func lineReader(ctx context.Context, l list) func() ([]byte, int, error) {
+	br := bufio.NewReaderSize(decodeList(l.r), 64<<10)
+	if l.c != nil {
+		return func() ([]byte, int, error) { return readLine(br, maxLineBytes) }
 	}
-	return true
+	type result struct {
+		line []byte
+		size int
+		err  error
+	}
+	lines := make(chan result)
+	go func() {
+		for {
+			line, size, err := readLine(br, maxLineBytes)
+			select {
+			case lines <- result{line, size, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var end error // once the goroutine has said it, it says no more
+	return func() ([]byte, int, error) {
+		if end != nil {
+			return nil, 0, end
+		}
+		select {
+		case r := <-lines:
+			end = r.err
+			return r.line, r.size, r.err
+		case <-ctx.Done():
+			end = io.EOF // the rest of the input is never known
+			return nil, 0, end
+		}
+	}
+}
+
+// readLine reads a line without its end of line, keeping at most limit+1
+// bytes of it; size is its whole length.
+func readLine(br *bufio.Reader, limit int) (line []byte, size int, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		size += len(chunk)
+		if room := limit + 1 - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if strings.HasSuffix(string(chunk), "\n") {
+			size--
+		}
+		return line, size, err
+	}
+}
+
+// decodeList skips a UTF-8 byte order mark, and decodes a list that starts
+// with a UTF-16 one (as Windows tools write them).
+func decodeList(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+	}
+	return br
+}
+
+// escapeInvalidUTF8 percent-encodes the bytes of s that are not UTF-8, as
+// a browser's URL parser encodes bytes it cannot read, so that two inputs
+// that differ only there stay two keys, and the key is the same on every
+// run (--resume).
+func escapeInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

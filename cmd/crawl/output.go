@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"log"
 	"log/slog"
 	"maps"
 	"os"
@@ -28,6 +29,12 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		logLevel = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+	// net/http writes what it has to say (an unsolicited response on an idle
+	// connection, say) to the standard logger: through ours it obeys -q.
+	defer log.SetOutput(log.Writer())
+	defer log.SetFlags(log.Flags())
+	log.SetOutput(stdlogWriter{logger})
+	log.SetFlags(0)
 	cfg, err := o.config(logger)
 	if err != nil {
 		return 0, err
@@ -46,7 +53,7 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, err
 	}
 	t := &tally{next: out.sink, statuses: make(map[string]int)}
-	seeds, skipped := in.seeds(), 0
+	seeds, skipped := in.seeds(ctx), 0
 	var replayErr error
 	if out.done != nil {
 		seeds = skipDone(seeds, out.done, &skipped)
@@ -89,6 +96,15 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	return exitOK, nil
 }
 
+// stdlogWriter passes the standard logger's lines to a slog.Logger, at
+// Info: they are diagnostics, shown with -v.
+type stdlogWriter struct{ l *slog.Logger }
+
+func (w stdlogWriter) Write(p []byte) (int, error) {
+	w.l.Info(strings.TrimSpace(string(p)), "from", "net/http")
+	return len(p), nil
+}
+
 // output is where records go: a JSON object written at the end (to a file
 // atomically), or JSON lines written as each record finishes.
 type output struct {
@@ -112,7 +128,7 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 		}
 		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
 		if err != nil {
-			return nil, err
+			return nil, usagef("--output: %v", err)
 		}
 		info, err := f.Stat()
 		if err != nil {
@@ -127,7 +143,7 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 	case o.format == "jsonl":
 		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 		if err != nil {
-			return nil, err
+			return nil, usagef("--output: %v", err)
 		}
 		return jsonlFile(f), nil
 	}
@@ -147,7 +163,7 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 	f, err := results.CreateAtomic(o.output)
 	if err != nil {
 		spool.Close()
-		return nil, err
+		return nil, usagef("--output: %v", err)
 	}
 	return &output{
 		sink: spool,

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/crawlkit/crawl/crawler"
 )
@@ -56,6 +58,10 @@ type options struct {
 	version        bool
 	args           []string
 }
+
+// maxRetries bounds --retries: past 20 doubling waits of up to 30 s each,
+// another try only stalls the crawl.
+const maxRetries = 20
 
 // usageError is a problem with the command line: exit 2 with a hint.
 type usageError struct{ msg string }
@@ -135,11 +141,14 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.perHost < 1 {
 		return nil, usagef("--per-host %d: want at least 1", o.perHost)
 	}
-	if o.rate < 0 {
-		return nil, usagef("--rate %v: want 0 (no limit) or more", o.rate)
+	if o.rate < 0 || math.IsNaN(o.rate) || math.IsInf(o.rate, 0) {
+		return nil, usagef("--rate %v: want 0 (no limit) or a positive number of requests per second", o.rate)
 	}
-	if o.retries < 0 {
-		return nil, usagef("--retries %d: want 0 or more", o.retries)
+	if o.retries < 0 || o.retries > maxRetries {
+		return nil, usagef("--retries %d: want 0 to %d", o.retries, maxRetries)
+	}
+	if o.output == "" {
+		return nil, usagef("--output: want a file name, or - for stdout")
 	}
 	if o.robots != "obey" && o.robots != "ignore" {
 		return nil, usagef("--robots %q: want obey or ignore", o.robots)
@@ -165,13 +174,24 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 // config turns the options into a crawler.Config.
 func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 	header := make(http.Header)
+	userAgent := o.userAgent
 	for _, h := range o.headers {
 		k, v, ok := strings.Cut(h, ":")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || !httpguts.ValidHeaderFieldName(k) {
 			return crawler.Config{}, usagef("--header %q: want 'Name: value'", h)
 		}
-		header.Add(k, strings.TrimSpace(v))
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return crawler.Config{}, usagef("--header %q: a header value cannot hold a line break or control character", h)
+		}
+		if http.CanonicalHeaderKey(k) == "User-Agent" {
+			// -H 'User-Agent: x' is -A x; -A, when given too, wins.
+			if userAgent == "" {
+				userAgent = v
+			}
+			continue
+		}
+		header.Add(k, v)
 	}
 	include, err := compileAll("include", o.include)
 	if err != nil {
@@ -206,7 +226,7 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		MaxRedirects:    orNone(o.maxRedirects),
 		IgnoreRobots:    o.robots == "ignore",
 		DenyPrivate:     o.denyPrivate,
-		UserAgent:       o.userAgent,
+		UserAgent:       userAgent,
 		Header:          header,
 		Logger:          logger,
 	}, nil

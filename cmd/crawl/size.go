@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -30,7 +31,7 @@ func (s *byteSize) Set(v string) error {
 		}
 	}
 	n, err := strconv.ParseFloat(num, 64)
-	if err != nil || n < 0 || n*float64(factor) > 1<<62 {
+	if err != nil || math.IsNaN(n) || n < 0 || n*float64(factor) > 1<<62 {
 		return fmt.Errorf("%q is not a size such as 512KiB or 10MiB", v)
 	}
 	*s = byteSize(n * float64(factor))
