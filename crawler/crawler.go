@@ -156,6 +156,8 @@ type run struct {
 
 	mu       sync.Mutex
 	sitemaps map[string]bool // origins whose sitemaps were read
+
+	hopRobots robotsCache // rules of origins reached by redirect
 }
 
 // firstSitemap reports whether the sitemaps of origin are still to be
@@ -348,7 +350,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	if j.task.Path != "" {
 		resp, err = c.readFile(j.task.Path, j.target.Href, buf)
 	} else {
-		resp, err = c.fetch(ctx, j.target, buf, c.redirectCheck(r, &j.task))
+		resp, err = c.fetch(ctx, j.target, buf, c.redirectCheck(r, j, buf))
 	}
 	rec.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crawlkit/crawl/extract"
 	"github.com/crawlkit/crawl/internal/weburl"
 )
 
@@ -287,13 +287,7 @@ func lastValue(h http.Header, key string) string {
 	return vs[len(vs)-1]
 }
 
-func isHTML(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		mt = strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
-	}
-	return mt == "text/html" || mt == "application/xhtml+xml"
-}
+func isHTML(contentType string) bool { return extract.IsHTML(contentType) }
 
 // readFile reads a local HTML file given as a seed.
 func (c *Crawler) readFile(path, fileURL string, buf *bodyBuf) (*response, error) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,4 +184,67 @@ func mustURL(t *testing.T, s string) *weburl.URL {
 		t.Fatal(err)
 	}
 	return &u
+}
+
+// TestRedirectsObeyRobots redirects into another host whose robots.txt
+// disallows the target: it is never fetched, whether the redirect comes
+// from an input or from a discovered page, and that host's robots.txt is
+// read once.
+func TestRedirectsObeyRobots(t *testing.T) {
+	var robotsHits, privateHits atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			robotsHits.Add(1)
+			fmt.Fprint(w, "User-agent: *\nDisallow: /private\n")
+		case "/private", "/private/2":
+			privateHits.Add(1)
+			fmt.Fprint(w, "secret")
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "public")
+		}
+	}))
+	defer other.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", http.NotFound)
+	mux.HandleFunc("/to-private", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/private", http.StatusFound)
+	})
+	mux.HandleFunc("/to-private-2", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/private/2", http.StatusFound)
+	})
+	mux.HandleFunc("/to-public", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/public", http.StatusFound)
+	})
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/to-private-2">p</a>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	cfg := faultConfig
+	cfg.IgnoreRobots = false
+	m := crawlAll(t, cfg, srv.URL+"/to-private", srv.URL+"/to-public")
+	if rec, _ := m.Get(srv.URL + "/to-private"); rec.Error != "redirect to "+other.URL+"/private disallowed by robots.txt" {
+		t.Errorf("input redirected into a disallowed path: %+v", rec)
+	}
+	if rec, _ := m.Get(srv.URL + "/to-public"); rec.Error != "" || rec.FinalURL != other.URL+"/public" {
+		t.Errorf("input redirected into an allowed path: %+v", rec)
+	}
+
+	cfg.Depth = 1
+	cfg.Scope = ScopeAny
+	c := newTestCrawler(t, cfg)
+	recs := crawlRecords(t, c, srv.URL+"/")
+	if rec := recs[srv.URL+"/to-private-2"]; rec.Skipped != skipRobots || rec.Status != http.StatusFound || rec.Error != "" {
+		t.Errorf("discovered page redirected into a disallowed path: %+v", rec)
+	}
+	if privateHits.Load() != 0 {
+		t.Errorf("the disallowed pages were fetched %d times", privateHits.Load())
+	}
+	if robotsHits.Load() != 2 { // once per run
+		t.Errorf("the other host's robots.txt was fetched %d times in two runs", robotsHits.Load())
+	}
 }

@@ -347,6 +347,17 @@ func (s *scheduler) robotsDone(j *job, rules *robotsRules) {
 	s.broadcast()
 }
 
+// rules returns the robots.txt rules the scheduler holds for origin, or
+// nil when it has none that are fresh.
+func (s *scheduler) rules(origin string) *robotsRules {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.hosts[origin]; h != nil && h.robots != nil && time.Now().Before(h.robots.expires) {
+		return h.robots
+	}
+	return nil
+}
+
 // forget drops an idle host when there are many, so that a list of a
 // million hosts does not keep a million states; its robots.txt is fetched
 // again should it come back.
