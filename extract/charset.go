@@ -2,7 +2,6 @@ package extract
 
 import (
 	"bytes"
-	"mime"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -32,10 +31,8 @@ func determineEncoding(data []byte, contentType string, local bool) (enc encodin
 		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", true
 	}
 	if contentType != "" {
-		if _, params, err := mime.ParseMediaType(contentType); err == nil {
-			if enc, name, ok := lookupEncoding(params["charset"]); ok {
-				return enc, name, true
-			}
+		if enc, name, ok := lookupEncoding(parseContentType(contentType).charset); ok {
+			return enc, name, true
 		}
 	}
 	head := data[:min(len(data), 1024)]

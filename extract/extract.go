@@ -93,14 +93,21 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 		}
 	}
 	queryEnc := queryEncoder(enc, name)
+	resolver := weburl.NewResolver(base, queryEnc)
 	if baseNode != nil {
 		href, _ := x.parser.Attr(baseNode, "href")
-		// A <base href> that does not parse leaves the document URL as base.
-		if u, err := weburl.Resolve(&base, bytesView(href), queryEnc); err == nil {
-			base = u
+		switch u, err := weburl.Resolve(&base, bytesView(href), queryEnc); {
+		case err != nil:
+			// As in Chromium, whose a.href then echoes every relative
+			// href raw: only absolute links resolve.
+			resolver = weburl.NewAbsoluteResolver(queryEnc)
+		case u.Scheme == "javascript" || u.Scheme == "data":
+			// Ignored, as in Chromium: links resolve against the document.
+		default:
+			resolver = weburl.NewResolver(u, queryEnc)
 		}
 	}
-	page.Links = x.resolve(weburl.NewResolver(base, queryEnc))
+	page.Links = x.resolve(resolver)
 	return page, parseErr
 }
 
@@ -166,16 +173,21 @@ func queryEncoder(enc encoding.Encoding, name string) weburl.QueryEncoder {
 // <base> with an href. Template contents are not part of the document.
 func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		// <a href> and <button id> count in every namespace, as the
+		// selectors a[href] and button[id] match them: an SVG <a href> is
+		// a link a user can click. xlink:href is another attribute.
+		switch c.DataAtom {
+		case atom.A:
+			if _, ok := x.parser.Attr(c, "href"); ok {
+				x.links = append(x.links, c)
+			}
+		case atom.Button:
+			if id, ok := x.parser.Attr(c, "id"); ok && len(id) > 0 {
+				x.addButton(page, id)
+			}
+		}
 		if c.Namespace == "" {
 			switch c.DataAtom {
-			case atom.A:
-				if _, ok := x.parser.Attr(c, "href"); ok {
-					x.links = append(x.links, c)
-				}
-			case atom.Button:
-				if id, ok := x.parser.Attr(c, "id"); ok && len(id) > 0 {
-					x.addButton(page, id)
-				}
 			case atom.Base:
 				if _, ok := x.parser.Attr(c, "href"); ok && base == nil {
 					base = c

@@ -33,13 +33,18 @@ func referenceParse(data []byte, contentType, docURL string) (*Page, error) {
 		}
 	}
 	queryEnc := queryEncoder(enc, name)
+	r := weburl.NewResolver(base, queryEnc)
 	if w.hasBase {
-		// A <base href> that does not parse leaves the document URL as base.
-		if u, err := weburl.Resolve(&base, w.base, queryEnc); err == nil {
-			base = u
+		// Chromium ignores a javascript: or data: base, and resolves no
+		// relative link against one that does not parse.
+		u, err := weburl.Resolve(&base, w.base, queryEnc)
+		switch {
+		case err != nil:
+			r = weburl.NewAbsoluteResolver(queryEnc)
+		case u.Scheme != "javascript" && u.Scheme != "data":
+			r = weburl.NewResolver(u, queryEnc)
 		}
 	}
-	r := weburl.NewResolver(base, queryEnc)
 	page := &Page{Buttons: dedup(w.buttons), Links: make([]string, 0, len(w.hrefs)), Charset: name}
 	seen := make(map[string]struct{}, len(w.hrefs))
 	for _, href := range w.hrefs {
@@ -83,16 +88,21 @@ type walker struct {
 }
 
 func (w *walker) walk(n *html.Node) {
-	if n.Type == html.ElementNode && n.Namespace == "" {
-		switch n.DataAtom {
-		case atom.A:
+	if n.Type == html.ElementNode {
+		// In every namespace, as a[href] and button[id] match.
+		switch {
+		case n.Data == "a":
 			if v, ok := attr(n, "href"); ok {
 				w.hrefs = append(w.hrefs, v)
 			}
-		case atom.Button:
+		case n.Data == "button":
 			if v, ok := attr(n, "id"); ok && v != "" {
 				w.buttons = append(w.buttons, v)
 			}
+		}
+	}
+	if n.Type == html.ElementNode && n.Namespace == "" {
+		switch n.DataAtom {
 		case atom.Base:
 			if v, ok := attr(n, "href"); ok && !w.hasBase {
 				w.base, w.hasBase = v, true

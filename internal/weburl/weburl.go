@@ -134,9 +134,10 @@ func isASCIIHex(c byte) bool {
 // that each call allocates only the resulting string. It is not safe for
 // concurrent use.
 type Resolver struct {
-	base URL
-	enc  QueryEncoder
-	p    parser
+	base   URL
+	noBase bool // only absolute URLs resolve
+	enc    QueryEncoder
+	p      parser
 }
 
 // NewResolver returns a Resolver for links in a document whose base URL is
@@ -145,7 +146,16 @@ func NewResolver(base URL, enc QueryEncoder) *Resolver {
 	return &Resolver{base: base, enc: enc}
 }
 
+// NewAbsoluteResolver returns a Resolver without a base: only absolute
+// URLs resolve, as in a document whose base URL failed to parse.
+func NewAbsoluteResolver(enc QueryEncoder) *Resolver {
+	return &Resolver{enc: enc, noBase: true}
+}
+
 // Resolve parses input against the resolver's base.
 func (r *Resolver) Resolve(input string) (URL, error) {
+	if r.noBase {
+		return r.p.parse(nil, input, r.enc)
+	}
 	return r.p.parse(&r.base, input, r.enc)
 }

@@ -46,16 +46,21 @@ for (const name of names) {
   out.pages[name] = await page.evaluate(() => {
     const unique = xs => [...new Set(xs)];
     const html = 'http://www.w3.org/1999/xhtml';
-    const buttons = [...document.querySelectorAll('button')]
-      .filter(b => b.namespaceURI === html)
+    // The selectors match in every namespace: an SVG <a href> is a link,
+    // a MathML <button id> a button; xlink:href is not href.
+    const buttons = [...document.querySelectorAll('button[id]')]
       .map(b => b.getAttribute('id'))
       .filter(id => id);
     // a.href reads the resolved URL, its query in the page's encoding; an
-    // href that is not a URL is echoed raw, and crawl leaves it out.
+    // href that is not a URL is echoed raw, and crawl leaves it out. An SVG
+    // <a>'s href is an SVGAnimatedString: it is resolved by hand.
     const links = [...document.querySelectorAll('a[href]')]
-      .filter(a => a.namespaceURI === html)
-      .filter(a => { try { new URL(a.getAttribute('href'), document.baseURI); return true; } catch { return false; } })
-      .map(a => a.href);
+      .map(a => {
+        try {
+          return a.namespaceURI === html ? new URL(a.href).href : new URL(a.getAttribute('href'), document.baseURI).href;
+        } catch { return null; } // an echo, not a URL
+      })
+      .filter(href => href !== null);
     return { button: unique(buttons), link: unique(links), charset: document.characterSet };
   });
 }
