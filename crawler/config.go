@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"cmp"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,6 +87,16 @@ type Config struct {
 	// followed) as depth-1 discoveries, in scope and filtered like links.
 	// It needs Depth 1 or more.
 	Sitemap bool
+	// Cookies is the cookie jar requests use and responses fill; nil gives
+	// each Run a jar of its own (net/http/cookiejar with the public suffix
+	// list), so that a site that sets a cookie and redirects works, and
+	// cookies never cross to another site. NoCookies sends none.
+	Cookies   http.CookieJar
+	NoCookies bool
+	// Insecure skips the verification of TLS certificates. RootCAs, when
+	// set, are the certificate authorities trusted instead of the system's.
+	Insecure bool
+	RootCAs  *x509.CertPool
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/crawlkit/crawl/extract"
@@ -45,6 +47,7 @@ type Crawler struct {
 	parsing chan struct{}
 	norm    Normalizer
 	filter  filter
+	jar     http.CookieJar // this run's cookies; nil with NoCookies
 
 	stats               atomic.Pointer[runStats]
 	done, failed, bytes atomic.Int64
@@ -100,6 +103,10 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	c.done.Store(0)
 	c.failed.Store(0)
 	c.bytes.Store(0)
+	c.jar = c.cfg.Cookies
+	if c.jar == nil && !c.cfg.NoCookies {
+		c.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List}) // never fails
+	}
 	stats := new(runStats)
 	c.stats.Store(stats)
 	front := newMemFrontier(frontierLimits{
@@ -282,7 +289,7 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf 
 		}
 	} else {
 		rec := &out.rec
-		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
+		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "proto", j.proto, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
 		if err := r.sink.Put(*rec); err != nil {
 			return fmt.Errorf("write record for %s: %w", rec.URL, err)
 		}
@@ -357,6 +364,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		return c.fetchFailed(r, j, rec, err)
 	}
 	rec.Status, rec.FinalURL, rec.ContentType = resp.status, resp.finalURL, resp.contentType
+	j.proto = resp.proto
 	rec.Bytes, rec.Truncated = int64(len(resp.body)), resp.truncated
 	if resp.status != 0 && (resp.status < 200 || resp.status > 299) {
 		rec.Error = strings.TrimSpace(fmt.Sprintf("HTTP %d %s", resp.status, http.StatusText(resp.status)))

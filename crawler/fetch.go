@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ type response struct {
 	finalURL    string
 	contentType string
 	retryAfter  string // the Retry-After header of a 429 or 503
+	proto       string // HTTP/1.1, HTTP/2.0
 	body        []byte // at most MaxBody bytes, decompressed; only read for HTML
 	truncated   bool
 	html        bool
@@ -44,7 +46,8 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 	return &http.Client{
 		Transport: &http.Transport{
 			DialContext:            dialer.DialContext,
-			ForceAttemptHTTP2:      true,
+			TLSClientConfig:        &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs},
+			ForceAttemptHTTP2:      true, // with a TLS config of our own, h2 must be asked for
 			MaxIdleConns:           2 * cfg.Concurrency,
 			MaxIdleConnsPerHost:    cfg.Concurrency,
 			IdleConnTimeout:        90 * time.Second,
@@ -85,7 +88,7 @@ func (e *redirectError) Error() string { return e.msg }
 func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
 	header := c.header
 	for redirects := 0; ; redirects++ {
-		resp, err := c.client.Do(newRequest(ctx, target, header))
+		resp, err := c.do(newRequest(ctx, target, header))
 		if err != nil {
 			return nil, target, err
 		}
@@ -114,6 +117,37 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 		}
 		target = next
 	}
+}
+
+// do sends one request, with the run's cookies for its URL and keeping
+// the cookies its response sets. The jar is applied here rather than by
+// the client, which would add the cookies to the request's header: that
+// header is shared by every request, and is copied only for a request that
+// has cookies to send. A certificate error names the host.
+func (c *Crawler) do(req *http.Request) (*http.Response, error) {
+	jar := c.jar
+	if jar != nil {
+		if cookies := jar.Cookies(req.URL); len(cookies) > 0 {
+			req.Header = req.Header.Clone()
+			for _, ck := range cookies {
+				req.AddCookie(ck)
+			}
+		}
+	}
+	resp, err := c.client.Do(req)
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return nil, fmt.Errorf("TLS certificate of %s not trusted: %w (--ca-cert FILE trusts its authority, --insecure anything)", req.URL.Host, certErr.Err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if jar != nil {
+		if set := resp.Cookies(); len(set) > 0 {
+			jar.SetCookies(req.URL, set)
+		}
+	}
+	return resp, nil
 }
 
 func isRedirect(status int) bool {
@@ -148,6 +182,8 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 		// with. Naming this host keeps the request on it.
 		u.Opaque = "//" + host + target.Path
 	}
+	// The path the cookie jar matches on; the wire gets Opaque.
+	u.Path = unescape(target.Path)
 	if target.Username != "" || target.Password != "" {
 		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
 	}
@@ -165,7 +201,7 @@ func unescape(s string) string {
 // readResponse reads the body of a successful HTML response. Other
 // responses are recorded by status and content type only.
 func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *bodyBuf) (*response, error) {
-	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: lastValue(resp.Header, "Content-Type"), retryAfter: resp.Header.Get("Retry-After")}
+	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: lastValue(resp.Header, "Content-Type"), retryAfter: resp.Header.Get("Retry-After"), proto: resp.Proto}
 	if resp.StatusCode < 100 || resp.StatusCode > 599 {
 		return nil, fmt.Errorf("malformed HTTP status %03d", resp.StatusCode)
 	}
@@ -324,6 +360,7 @@ func errorText(err error) string {
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
+
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timeout: " + err.Error()
 	}

@@ -26,6 +26,7 @@ type job struct {
 	attempts  int          // requests made so far
 	robots    bool         // fetch the host's robots.txt instead of a task
 	rules     *robotsRules // the host's rules when the job was handed out
+	proto     string       // of the last response (HTTP/1.1, HTTP/2.0), for the log
 }
 
 // host is the politeness state of one origin (scheme, host and port).

@@ -39,6 +39,10 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return 0, err
 	}
+	jar, err := o.network(&cfg)
+	if err != nil {
+		return 0, err
+	}
 	c, err := crawler.New(cfg)
 	if err != nil {
 		return 0, usagef("%v", err)
@@ -73,10 +77,16 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	if err := out.finish(); err != nil {
 		return 0, fmt.Errorf("write %s: %w", o.output, err)
 	}
+	if err := o.saveJar(jar); err != nil {
+		return 0, err
+	}
 	if !o.quiet {
 		fmt.Fprintln(stderr, t.summary(time.Since(start)))
 		if o.depth > 0 {
 			fmt.Fprintln(stderr, followSummary(c.Progress()))
+		}
+		if o.insecure {
+			fmt.Fprintln(stderr, "crawl: WARNING: --insecure: TLS certificates were NOT verified; any server could have answered for any host")
 		}
 		if out.done != nil {
 			fmt.Fprintf(stderr, "crawl: --resume: %d URLs were already in %s without error, not crawled again\n", skipped, o.output)

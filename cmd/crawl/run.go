@@ -52,6 +52,11 @@ type options struct {
 	sortQuery      bool
 	stripParams    []string
 	sitemap        bool
+	noCookies      bool
+	cookies        string
+	saveCookies    string
+	insecure       bool
+	caCert         string
 	quiet          bool
 	noProgress     bool
 	verbose        bool
@@ -100,6 +105,11 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.sortQuery, "sort-query", false, "treat URLs whose query parameters differ only in order as one page")
 	fs.StringArrayVar(&o.stripParams, "strip-param", nil, "treat URLs that differ only in the query parameter `NAME` as one page (* globs, e.g. utm_*); repeatable")
 	fs.BoolVar(&o.sitemap, "sitemap", false, "also crawl the URLs in the inputs' hosts' sitemaps (robots.txt Sitemap: lines, else /sitemap.xml) as depth-1 discoveries; needs --depth")
+	fs.BoolVar(&o.noCookies, "no-cookies", false, "send no cookies and keep none (by default a cookie jar per run follows the sites' cookies, never across sites)")
+	fs.StringVar(&o.cookies, "cookies", "", "load cookies from the Netscape cookies.txt `FILE` (what browser exports and curl -c write)")
+	fs.StringVar(&o.saveCookies, "save-cookies", "", "write the cookie jar to the cookies.txt `FILE` at the end")
+	fs.BoolVar(&o.insecure, "insecure", false, "do not verify TLS certificates (the summary says so)")
+	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "do not show the progress bar")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every URL with the fetcher that handled it")
@@ -164,6 +174,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if _, err := crawler.ParseScope(o.scope); err != nil {
 		return nil, usagef("--%v", err)
+	}
+	if o.noCookies && (o.cookies != "" || o.saveCookies != "") {
+		return nil, usagef("--no-cookies with --cookies or --save-cookies: choose one")
 	}
 	if o.resume && (o.format != "jsonl" || o.output == "-") {
 		return nil, usagef("--resume needs a JSON lines output file: -f jsonl -o FILE")
