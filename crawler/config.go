@@ -93,6 +93,13 @@ type Config struct {
 	// cookies never cross to another site. NoCookies sends none.
 	Cookies   http.CookieJar
 	NoCookies bool
+	// Proxy is how hosts are reached: "" through the proxies the standard
+	// environment variables name (HTTP_PROXY, HTTPS_PROXY, NO_PROXY and
+	// their lower-case forms; Go skips them for localhost and loopback
+	// addresses), "none" directly, or through the proxy at this URL
+	// (http, https, socks5 or socks5h, user:pass@ for credentials). See
+	// network for what DenyPrivate can check through each.
+	Proxy string
 	// Insecure skips the verification of TLS certificates. RootCAs, when
 	// set, are the certificate authorities trusted instead of the system's.
 	Insecure bool

@@ -48,6 +48,7 @@ type Crawler struct {
 	norm    Normalizer
 	filter  filter
 	jar     http.CookieJar // this run's cookies; nil with NoCookies
+	net     *network       // direct or through a proxy
 
 	stats               atomic.Pointer[runStats]
 	done, failed, bytes atomic.Int64
@@ -83,12 +84,15 @@ func New(cfg Config) (*Crawler, error) {
 	if cfg.DenyPrivate {
 		c.dialCheck = denyPrivate
 	}
-	c.client = newClient(cfg, func(network, address string, rc syscall.RawConn) error {
+	c.client, c.net, err = newClient(cfg, func(network, address string, rc syscall.RawConn) error {
 		if c.dialCheck == nil {
 			return nil
 		}
 		return c.dialCheck(network, address, rc)
 	})
+	if err != nil {
+		return nil, fmt.Errorf("crawler config: %w", err)
+	}
 	return c, nil
 }
 

@@ -37,15 +37,22 @@ type response struct {
 }
 
 // newClient returns the one HTTP client a Crawler uses: every connection
-// checked by control when it dials (see denyPrivate), idle connections
-// sized to the pool, compression handled by readBody so that MaxBody counts
-// decompressed bytes, and redirects left to fetch, which resolves them as a
-// browser would.
-func newClient(cfg Config, control func(network, address string, c syscall.RawConn) error) *http.Client {
-	dialer := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second), KeepAlive: 30 * time.Second, Control: control}
-	return &http.Client{
+// but those to a proxy checked by control when it dials (see denyPrivate),
+// proxies as Config.Proxy says (see network), idle connections sized to
+// the pool, compression handled by readBody so that MaxBody counts
+// decompressed bytes, and redirects left to fetch, which resolves them as
+// a browser would.
+func newClient(cfg Config, control func(network, address string, c syscall.RawConn) error) (*http.Client, *network, error) {
+	guarded := &net.Dialer{Timeout: min(cfg.Timeout, 10*time.Second), KeepAlive: 30 * time.Second, Control: control}
+	open := &net.Dialer{Timeout: guarded.Timeout, KeepAlive: guarded.KeepAlive}
+	n, err := newNetwork(cfg, guarded, open)
+	if err != nil {
+		return nil, nil, err
+	}
+	client := &http.Client{
 		Transport: &http.Transport{
-			DialContext:            dialer.DialContext,
+			Proxy:                  n.proxyFor,
+			DialContext:            n.dial,
 			TLSClientConfig:        &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs},
 			ForceAttemptHTTP2:      true, // with a TLS config of our own, h2 must be asked for
 			MaxIdleConns:           2 * cfg.Concurrency,
@@ -59,6 +66,7 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	return client, n, nil
 }
 
 // fetch GETs target, following redirects, and reads the body of an HTML
@@ -133,6 +141,9 @@ func (c *Crawler) do(req *http.Request) (*http.Response, error) {
 				req.AddCookie(ck)
 			}
 		}
+	}
+	if err := c.net.prepare(req); err != nil {
+		return nil, err
 	}
 	resp, err := c.client.Do(req)
 	var certErr *tls.CertificateVerificationError

@@ -81,7 +81,25 @@ type result struct {
 
 func runBinary(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
+	return runStdinEnv(t, stdin, nil, args...)
+}
+
+// runBinaryEnv runs the binary with env added to the environment, and the
+// proxy variables of the test's own environment removed.
+func runBinaryEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	return runStdinEnv(t, "", env, args...)
+}
+
+func runStdinEnv(t *testing.T, stdin string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !strings.EqualFold(k, "http_proxy") && !strings.EqualFold(k, "https_proxy") && !strings.EqualFold(k, "no_proxy") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

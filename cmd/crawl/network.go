@@ -17,6 +17,7 @@ import (
 func (o *options) network(cfg *crawler.Config) (*cookiefile.Jar, error) {
 	cfg.NoCookies = o.noCookies
 	cfg.Insecure = o.insecure
+	cfg.Proxy = o.proxy
 	if o.caCert != "" {
 		pem, err := os.ReadFile(o.caCert)
 		if err != nil {

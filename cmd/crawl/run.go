@@ -57,6 +57,7 @@ type options struct {
 	saveCookies    string
 	insecure       bool
 	caCert         string
+	proxy          string
 	quiet          bool
 	noProgress     bool
 	verbose        bool
@@ -108,6 +109,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.noCookies, "no-cookies", false, "send no cookies and keep none (by default a cookie jar per run follows the sites' cookies, never across sites)")
 	fs.StringVar(&o.cookies, "cookies", "", "load cookies from the Netscape cookies.txt `FILE` (what browser exports and curl -c write)")
 	fs.StringVar(&o.saveCookies, "save-cookies", "", "write the cookie jar to the cookies.txt `FILE` at the end")
+	fs.StringVar(&o.proxy, "proxy", "", "reach hosts through the proxy at `URL` (http://, https://, socks5://, socks5h://, user:pass@ allowed), or none; default: HTTP_PROXY, HTTPS_PROXY and NO_PROXY")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify TLS certificates (the summary says so)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
@@ -196,6 +198,9 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		}
 		if !httpguts.ValidHeaderFieldValue(v) {
 			return crawler.Config{}, usagef("--header %q: a header value cannot hold a line break or control character", h)
+		}
+		if http.CanonicalHeaderKey(k) == "Proxy-Authorization" {
+			return crawler.Config{}, usagef("--header Proxy-Authorization: give the proxy's credentials in its URL (--proxy http://user:pass@host:port), so that they never reach a site")
 		}
 		if http.CanonicalHeaderKey(k) == "User-Agent" {
 			// -H 'User-Agent: x' is -A x; -A, when given too, wins.
