@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/crawlkit/crawl/crawler"
 	"github.com/crawlkit/crawl/results"
 )
@@ -65,7 +63,7 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 			seeds = concat(replay(o.output, out.replaySize, &replayErr), seeds)
 		}
 	}
-	progress := startProgress(c, o, stderr)
+	progress := startProgress(c, o, in, len(out.done), stderr)
 	start := time.Now()
 	runErr := c.Run(ctx, seeds, t)
 	progress.stop()
@@ -99,6 +97,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, replayErr
 	case interrupted:
 		fmt.Fprintln(stderr, "crawl: interrupted; URLs not crawled are recorded with the error \"interrupted\"")
+		if !o.quiet {
+			fmt.Fprintln(stderr, resumeHint(o))
+		}
 		return exitInterrupted, nil
 	case t.failed > 0:
 		return exitSomeFailed, nil
@@ -357,55 +358,30 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// progress draws a bar on stderr from the crawler's counters while a run
-// goes on; it is a display refreshed on a timer, nothing waits for it.
-type progress struct {
-	stop func()
+// resumeHint says, after an interruption, where the results are and how
+// to go on.
+func resumeHint(o *options) string {
+	switch {
+	case o.output == "-":
+		return "crawl: the results so far went to stdout; with -f jsonl -o FILE an interrupted crawl can be resumed"
+	case o.format != "jsonl":
+		return fmt.Sprintf("crawl: the results so far are in %s; written as JSON lines (-o FILE.jsonl) a crawl can be resumed", o.output)
+	}
+	args := o.argv
+	if !slices.Contains(args, "--resume") {
+		args = append(slices.Clone(args), "--resume")
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return fmt.Sprintf("crawl: the results so far are in %s; to go on: crawl %s", o.output, strings.Join(quoted, " "))
 }
 
-func startProgress(c *crawler.Crawler, o *options, stderr io.Writer) *progress {
-	if o.quiet || o.noProgress || o.verbose || !isTerminal(stderr) {
-		return &progress{stop: func() {}}
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
+		return s
 	}
-	bar := progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("crawling"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("pages"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	update := func() {
-		p := c.Progress()
-		bar.ChangeMax64(max(p.Queued, 1))
-		if o.depth > 0 {
-			// The total grows as pages are discovered.
-			queued := p.Queued - p.Done + p.Waiting
-			bar.Describe(fmt.Sprintf("crawling, total grows as links are found (%d queued, %d errors)", queued, p.Failed))
-		} else {
-			bar.Describe(fmt.Sprintf("crawling (%d errors)", p.Failed))
-		}
-		bar.Set64(p.Done)
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				update()
-			case <-done:
-				return
-			}
-		}
-	})
-	return &progress{stop: func() {
-		close(done)
-		wg.Wait()
-		update()
-		bar.Finish()
-	}}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

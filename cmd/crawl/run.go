@@ -63,6 +63,7 @@ type options struct {
 	verbose        bool
 	version        bool
 	args           []string
+	argv           []string // the whole command line, for the resume hint
 }
 
 // maxRetries bounds --retries: past 20 doubling waits of up to 30 s each,
@@ -130,6 +131,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, usagef("%v", err)
 	}
 	o.args = fs.Args()
+	o.argv = args
 	switch {
 	case o.format == "" && strings.HasSuffix(o.output, ".jsonl"):
 		o.format = "jsonl"
