@@ -19,6 +19,12 @@ import (
 // produce: responses cut short, reset, malformed or never sent.
 func rawServer(t *testing.T, fn func(c net.Conn)) string {
 	t.Helper()
+	return rawServerLine(t, func(c net.Conn, _ string) { fn(c) })
+}
+
+// rawServerLine is rawServer, handing fn the request line too.
+func rawServerLine(t *testing.T, fn func(c net.Conn, requestLine string)) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,13 +41,14 @@ func rawServer(t *testing.T, fn func(c net.Conn)) string {
 				defer c.Close()
 				// Read the request head before answering, as a server would.
 				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil || line == "\r\n" {
+				first, _ := br.ReadString('\n')
+				for line := first; line != "\r\n"; {
+					var err error
+					if line, err = br.ReadString('\n'); err != nil {
 						break
 					}
 				}
-				fn(c)
+				fn(c, strings.TrimSpace(first))
 			})
 		}
 	}()

@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,30 +20,22 @@ import (
 // raw listener: the request line must name that host, never the one the
 // path spells.
 func TestRequestLineStaysOnHost(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	lines := make(chan string, 4)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			lines <- strings.TrimSpace(line)
-			fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-			conn.Close()
-		}
-	}()
-	host := ln.Addr().String()
+	base := rawServerLine(t, func(conn net.Conn, line string) {
+		lines <- line
+		fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	})
+	host := strings.TrimPrefix(base, "http://")
 	m := crawlAll(t, faultConfig, "http://"+host+"//evil.example/path?q=1")
 	if rec, _ := m.Get("http://" + host + "//evil.example/path?q=1"); rec.Status != 200 {
 		t.Errorf("record %+v", rec)
 	}
-	line := <-lines
+	var line string
+	select {
+	case line = <-lines:
+	default:
+		t.Fatal("no request reached the server")
+	}
 	target := strings.Fields(line)[1]
 	if !strings.HasPrefix(target, "//evil.example/path") && target != "http://"+host+"//evil.example/path?q=1" {
 		t.Errorf("request line %q names another host", line)
@@ -110,32 +101,18 @@ func TestBackoffSaturates(t *testing.T) {
 // unknown one within it has no trailing space, and of two Content-Types the last is
 // used, as browsers do.
 func TestStatusAndContentTypeEdges(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			line, _ := bufio.NewReader(conn).ReadString('\n')
-			switch {
-			case strings.Contains(line, "/zero"):
-				fmt.Fprint(conn, "HTTP/1.1 000 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-			case strings.Contains(line, "/999"):
-				fmt.Fprint(conn, "HTTP/1.1 999 \r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-			case strings.Contains(line, "/432"):
-				fmt.Fprint(conn, "HTTP/1.1 432 \r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-			default:
-				fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\nContent-Length: 23\r\nConnection: close\r\n\r\n<a href=/x>x</a>       ")
-			}
-			conn.Close()
+	base := rawServerLine(t, func(conn net.Conn, line string) {
+		switch {
+		case strings.Contains(line, "/zero"):
+			fmt.Fprint(conn, "HTTP/1.1 000 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		case strings.Contains(line, "/999"):
+			fmt.Fprint(conn, "HTTP/1.1 999 \r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		case strings.Contains(line, "/432"):
+			fmt.Fprint(conn, "HTTP/1.1 432 \r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		default:
+			fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\nContent-Length: 23\r\nConnection: close\r\n\r\n<a href=/x>x</a>       ")
 		}
-	}()
-	base := "http://" + ln.Addr().String()
+	})
 	m := crawlAll(t, faultConfig, base+"/zero", base+"/999", base+"/432", base+"/two-types")
 	if rec, _ := m.Get(base + "/zero"); rec.Error != "malformed HTTP status 000" {
 		t.Errorf("status 000: %+v", rec)

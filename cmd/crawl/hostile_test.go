@@ -308,32 +308,18 @@ func TestSIGINTWithOpenStdin(t *testing.T) {
 // TestQuietHidesNetHTTPLogs provokes net/http's "Unsolicited response"
 // log line: with -q, stderr stays empty.
 func TestQuietHidesNetHTTPLogs(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
+	addr := rawServer(t, func(conn net.Conn) {
+		br := bufio.NewReader(conn)
 		for {
-			conn, err := ln.Accept()
-			if err != nil {
+			if _, err := http.ReadRequest(br); err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					// The answer, and one nobody asked for, which the
-					// transport finds on the idle connection.
-					fmt.Fprint(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-				}
-			}()
+			// The answer, and one nobody asked for, which the transport
+			// finds on the idle connection.
+			fmt.Fprint(conn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 		}
-	}()
-	base := "http://" + ln.Addr().String()
+	})
+	base := "http://" + addr
 	// --rate 2 leaves the connection idle for half a second after each
 	// answer: the unasked one is seen there, not taken for the next answer.
 	v := runBinary(t, "", "-v", "-c", "1", "--rate", "2", "--robots", "ignore", base+"/a", base+"/b")

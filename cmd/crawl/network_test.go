@@ -138,27 +138,38 @@ func TestOtherServers(t *testing.T) {
 	h2.Start()
 	defer h2.Close()
 
+	http10 := "http://" + rawServer(t, func(conn net.Conn) {
+		http.ReadRequest(bufio.NewReader(conn))
+		fmt.Fprint(conn, "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<a href=\"/y\">y</a>")
+	})
+	res := runBinary(t, "", "-f", "jsonl", "--robots", "ignore", h2.URL+"/", http10+"/")
+	recs := parseJSONL(t, res.stdout)
+	if res.code != 0 || len(recs[h2.URL+"/"].Link) != 1 || len(recs[http10+"/"].Link) != 1 {
+		t.Errorf("exit %d, %v\n%s", res.code, recs, res.stderr)
+	}
+}
+
+// rawServer accepts connections on 127.0.0.1 until the test ends and hands
+// each to serve, in a goroutine of its own, closing it after; it returns
+// host:port. For servers that must do what net/http would not.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			br := bufio.NewReader(conn)
-			http.ReadRequest(br)
-			fmt.Fprint(conn, "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<a href=\"/y\">y</a>")
-			conn.Close()
+			go func() {
+				defer conn.Close()
+				serve(conn)
+			}()
 		}
 	}()
-	http10 := "http://" + ln.Addr().String()
-	res := runBinary(t, "", "-f", "jsonl", "--robots", "ignore", h2.URL+"/", http10+"/")
-	recs := parseJSONL(t, res.stdout)
-	if res.code != 0 || len(recs[h2.URL+"/"].Link) != 1 || len(recs[http10+"/"].Link) != 1 {
-		t.Errorf("exit %d, %v\n%s", res.code, recs, res.stderr)
-	}
+	return ln.Addr().String()
 }

@@ -90,41 +90,27 @@ func (p *testProxy) serve(w http.ResponseWriter, r *http.Request) {
 // that sends every connection to target and records the address it was
 // given: "domain NAME" or "ip ADDRESS".
 func socksServer(t *testing.T, target, user, pass string) (addr string, seen func() []string) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	var mu sync.Mutex
 	var log []string
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				dest, ok := socksHandshake(bufio.NewReader(conn), conn, user, pass)
-				if !ok {
-					return
-				}
-				mu.Lock()
-				log = append(log, dest)
-				mu.Unlock()
-				up, err := net.Dial("tcp", target)
-				if err != nil {
-					conn.Write([]byte{5, 1, 0, 1, 0, 0, 0, 0, 0, 0})
-					return
-				}
-				defer up.Close()
-				conn.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
-				go io.Copy(up, conn)
-				io.Copy(conn, up)
-			}()
+	addr = rawServer(t, func(conn net.Conn) {
+		dest, ok := socksHandshake(bufio.NewReader(conn), conn, user, pass)
+		if !ok {
+			return
 		}
-	}()
-	return ln.Addr().String(), func() []string {
+		mu.Lock()
+		log = append(log, dest)
+		mu.Unlock()
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			conn.Write([]byte{5, 1, 0, 1, 0, 0, 0, 0, 0, 0})
+			return
+		}
+		defer up.Close()
+		conn.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
+		go io.Copy(up, conn)
+		io.Copy(conn, up)
+	})
+	return addr, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), log...)
