@@ -287,7 +287,7 @@ func TestExitCodes(t *testing.T) {
 		{"all ok", "", []string{srv.URL + "/page"}, 0, "1 ok"},
 		{"some failed", "", []string{srv.URL + "/page", srv.URL + "/missing"}, 4, "1 failed"},
 		{"unknown flag", "", []string{"--frobnicate"}, 2, "unknown flag"},
-		{"bad format", "", []string{"-f", "xml", srv.URL}, 2, "want json or jsonl"},
+		{"bad format", "", []string{"-f", "xml", srv.URL}, 2, "want json, jsonl or csv"},
 		{"bad size", "", []string{"--max-body", "lots", srv.URL}, 2, "not a size"},
 		{"bad header", "", []string{"-H", "NoColon", srv.URL}, 2, "want 'Name: value'"},
 		{"missing input file", "", []string{"-i", "/does/not/exist"}, 2, "no such file"},

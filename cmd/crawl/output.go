@@ -149,6 +149,14 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 		out := jsonlFile(f)
 		out.done, out.replaySize = done, info.Size()
 		return out, nil
+	case o.format == "csv" && o.output == "-":
+		return csvOutput(stdout, nil), nil
+	case o.format == "csv":
+		f, err := os.OpenFile(o.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return nil, usagef("--output: %v", err)
+		}
+		return csvOutput(f, f), nil
 	case o.format == "jsonl" && o.output == "-":
 		return &output{sink: results.NewJSONL(stdout), finish: func() error { return nil }, abort: func() {}}, nil
 	case o.format == "jsonl":
@@ -195,6 +203,12 @@ func openOutput(o *options, stdout io.Writer) (*output, error) {
 // none to a killed process.
 func jsonlFile(f *os.File) *output {
 	w := results.NewJSONL(f)
+	return streamed(w, w.Sync, f.Close)
+}
+
+// streamed is the output of a sink that writes as records come: it is
+// synced every second (flush), and finished by end.
+func streamed(sink results.Sink, flush, end func() error) *output {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -203,7 +217,7 @@ func jsonlFile(f *os.File) *output {
 		for {
 			select {
 			case <-tick.C:
-				w.Sync()
+				flush()
 			case <-done:
 				return
 			}
@@ -212,9 +226,19 @@ func jsonlFile(f *os.File) *output {
 	stop := func() error {
 		close(done)
 		wg.Wait()
-		return errors.Join(w.Sync(), f.Close())
+		return errors.Join(flush(), end())
 	}
-	return &output{sink: w, finish: stop, abort: func() { stop() }}
+	return &output{sink: sink, finish: stop, abort: func() { stop() }}
+}
+
+// csvOutput writes the CSV edge list to w as records come, to f (which it
+// syncs and closes) when w is a file.
+func csvOutput(w io.Writer, f *os.File) *output {
+	c := results.NewCSV(w)
+	if f == nil {
+		return &output{sink: c, finish: c.Finish, abort: func() {}}
+	}
+	return streamed(c, f.Sync, func() error { return errors.Join(c.Finish(), f.Close()) })
 }
 
 // skipDone leaves out the seeds already done, counting them.

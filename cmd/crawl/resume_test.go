@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -213,5 +216,47 @@ func TestJSONMatchesExport(t *testing.T) {
 	results.WriteJSON(&want, m.Sorted())
 	if untimed(fromJSON) != untimed(want.Bytes()) {
 		t.Errorf("-f json and the export of -f jsonl differ:\n%s\nwant\n%s", untimed(fromJSON), untimed(want.Bytes()))
+	}
+}
+
+// TestCSVOutput writes the fixture pages as CSV, to stdout and to a file
+// named .csv: every record of the JSON lines run is there, link by link and
+// button by button, and a page with neither has its row.
+func TestCSVOutput(t *testing.T) {
+	dir := t.TempDir()
+	jsonl, csvFile := filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "a.csv")
+	runBinary(t, "", "-q", "-o", jsonl, "../../testdata/html")
+	if res := runBinary(t, "", "-q", "-o", csvFile, "../../testdata/html"); res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	fromFile, _ := os.ReadFile(csvFile)
+	want := map[string]bool{}
+	for _, r := range jsonlRecords(t, jsonl) {
+		for _, l := range r.Link {
+			want[r.URL+" link "+l] = true
+		}
+		for _, b := range r.Button {
+			want[r.URL+" button "+b] = true
+		}
+		if len(r.Link) == 0 && len(r.Button) == 0 {
+			want[r.URL+"  "] = true
+		}
+	}
+	stdout := runBinary(t, "", "-q", "-f", "csv", "../../testdata/html").stdout
+	for name, b := range map[string][]byte{"-o x.csv": fromFile, "-f csv to stdout": []byte(stdout)} {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil || len(rows) < 2 || !slices.Equal(rows[0], results.CSVHeader) {
+			t.Fatalf("%s: not CSV with a header: %v\n%s", name, err, b)
+		}
+		got := map[string]bool{}
+		for _, row := range rows[1:] {
+			got[row[0]+" "+row[1]+" "+row[2]] = true
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: %d distinct rows, want %d", name, len(got), len(want))
+		}
+	}
+	if res := runBinary(t, "", "-f", "csv", "--resume", "-o", csvFile, "x"); res.code != 2 {
+		t.Errorf("--resume with CSV: exit %d", res.code)
 	}
 }

@@ -83,7 +83,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("crawl", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.StringVarP(&o.output, "output", "o", "-", "write results to `FILE` (- for stdout); a JSON file is replaced atomically")
-	fs.StringVarP(&o.format, "format", "f", "", "output `FORMAT`: json (one object keyed by URL) or jsonl (a line per URL, as it finishes); default json, or jsonl for an output ending in .jsonl")
+	fs.StringVarP(&o.format, "format", "f", "", "output `FORMAT`: json (one object keyed by URL), jsonl (a line per URL, as it finishes) or csv (a row per link and per button id); default json, or jsonl or csv for an output ending in .jsonl or .csv")
 	fs.StringArrayVarP(&o.inputs, "input", "i", nil, "read URLs from `FILE`, one per line (- for stdin; blank lines and # comments skipped); repeatable")
 	fs.IntVarP(&o.concurrency, "concurrency", "c", crawler.DefaultConcurrency, "`N` fetchers working at once")
 	fs.IntVar(&o.perHost, "per-host", crawler.DefaultPerHost, "at most `N` requests in flight to one host (fewer after a 429 or 503)")
@@ -135,10 +135,12 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case o.format == "" && strings.HasSuffix(o.output, ".jsonl"):
 		o.format = "jsonl"
+	case o.format == "" && strings.HasSuffix(o.output, ".csv"):
+		o.format = "csv"
 	case o.format == "":
 		o.format = "json"
-	case o.format != "json" && o.format != "jsonl":
-		return nil, usagef("--format %q: want json or jsonl", o.format)
+	case o.format != "json" && o.format != "jsonl" && o.format != "csv":
+		return nil, usagef("--format %q: want json, jsonl or csv", o.format)
 	}
 	if o.concurrency < 1 {
 		return nil, usagef("--concurrency %d: want at least 1", o.concurrency)
