@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -104,6 +105,22 @@ type Config struct {
 	// set, are the certificate authorities trusted instead of the system's.
 	Insecure bool
 	RootCAs  *x509.CertPool
+	// OnRequest, when set, is called with every request before it is sent
+	// (robots.txt and redirect hops included), to set headers or cookies;
+	// its error fails the URL. The request's header is its own to change.
+	OnRequest func(*http.Request) error
+	// Transport, when set, sends the requests instead of crawl's own. The
+	// body limits, timeouts, redirects, robots.txt and politeness still
+	// apply; DenyPrivate can then only refuse hosts given as private IP
+	// addresses or localhost, as through a proxy, since the addresses are
+	// dialed by Transport.
+	Transport http.RoundTripper
+	// Follow, when set, is asked about every link and sitemap URL that the
+	// scope and the other filters let through, with the page it is on (the
+	// sitemap, for a sitemap's URL), the link and the depth it would be
+	// crawled at; a link it refuses is counted as not followed for
+	// "filter". It is called from many goroutines at once.
+	Follow func(from, to *url.URL, depth int) bool
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 
 	"github.com/crawlkit/crawl/crawler"
 	"github.com/crawlkit/crawl/results"
@@ -56,4 +58,31 @@ func trim(u, prefix string) string {
 		return u[len(prefix):]
 	}
 	return u
+}
+
+// A recursive crawl with a link filter of the caller's: pages under /docs/
+// only, whatever the scope would allow.
+func ExampleConfig_follow() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/docs/a">a</a> <a href="/blog/b">b</a> <a href="/docs/c">c</a>`)
+	}))
+	defer srv.Close()
+	c, _ := crawler.New(crawler.Config{
+		Depth: 1,
+		Follow: func(from, to *url.URL, depth int) bool {
+			return strings.HasPrefix(to.Path, "/docs/")
+		},
+	})
+	m := results.NewMap()
+	c.Run(context.Background(), func(yield func(crawler.Seed) bool) { yield(crawler.Seed{URL: srv.URL + "/"}) }, m)
+	for _, r := range m.Sorted() {
+		fmt.Println(r.URL[len(srv.URL):], r.Depth)
+	}
+	fmt.Println("not followed:", c.Progress().NotFollowed)
+	// Output:
+	// / 0
+	// /docs/a 1
+	// /docs/c 1
+	// not followed: map[depth:1 filter:1]
 }

@@ -49,21 +49,25 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 	if err != nil {
 		return nil, nil, err
 	}
+	var transport http.RoundTripper = &http.Transport{
+		Proxy:                  n.proxyFor,
+		DialContext:            n.dial,
+		TLSClientConfig:        &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs},
+		ForceAttemptHTTP2:      true, // with a TLS config of our own, h2 must be asked for
+		MaxIdleConns:           2 * cfg.Concurrency,
+		MaxIdleConnsPerHost:    cfg.Concurrency,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    min(cfg.Timeout, 10*time.Second),
+		ResponseHeaderTimeout:  cfg.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		DisableCompression:     true,
+	}
+	if cfg.Transport != nil {
+		transport, n.viaTransport = cfg.Transport, true
+	}
 	client := &http.Client{
-		Transport: &http.Transport{
-			Proxy:                  n.proxyFor,
-			DialContext:            n.dial,
-			TLSClientConfig:        &tls.Config{InsecureSkipVerify: cfg.Insecure, RootCAs: cfg.RootCAs},
-			ForceAttemptHTTP2:      true, // with a TLS config of our own, h2 must be asked for
-			MaxIdleConns:           2 * cfg.Concurrency,
-			MaxIdleConnsPerHost:    cfg.Concurrency,
-			IdleConnTimeout:        90 * time.Second,
-			TLSHandshakeTimeout:    min(cfg.Timeout, 10*time.Second),
-			ResponseHeaderTimeout:  cfg.Timeout,
-			ExpectContinueTimeout:  time.Second,
-			MaxResponseHeaderBytes: 1 << 20,
-			DisableCompression:     true,
-		},
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return client, n, nil
@@ -133,13 +137,21 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 // header is shared by every request, and is copied only for a request that
 // has cookies to send. A certificate error names the host.
 func (c *Crawler) do(req *http.Request) (*http.Response, error) {
-	jar := c.jar
+	jar, cloned := c.jar, false
 	if jar != nil {
 		if cookies := jar.Cookies(req.URL); len(cookies) > 0 {
-			req.Header = req.Header.Clone()
+			req.Header, cloned = req.Header.Clone(), true
 			for _, ck := range cookies {
 				req.AddCookie(ck)
 			}
+		}
+	}
+	if c.cfg.OnRequest != nil {
+		if !cloned {
+			req.Header = req.Header.Clone()
+		}
+		if err := c.cfg.OnRequest(req); err != nil {
+			return nil, fmt.Errorf("OnRequest: %w", err)
 		}
 	}
 	if err := c.net.prepare(req); err != nil {

@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/crawlkit/crawl/internal/weburl"
 	"github.com/crawlkit/crawl/results"
@@ -37,6 +38,10 @@ func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Re
 			scopeKey = c.cfg.Scope.key(&final)
 		}
 	}
+	var from *url.URL
+	if c.cfg.Follow != nil {
+		from, _ = url.Parse(rec.URL)
+	}
 	for _, href := range rec.Link {
 		u, err := weburl.Parse(href)
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
@@ -46,6 +51,9 @@ func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Re
 		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
 		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
 			reason = skipTrap
+		}
+		if reason == "" && c.cfg.Follow != nil && !c.follows(from, child.URL, child.Depth) {
+			reason = skipFilter
 		}
 		if reason != "" {
 			err = r.front.Skip(ctx, child.Key, reason)
@@ -57,4 +65,10 @@ func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Re
 		}
 	}
 	return nil
+}
+
+// follows asks Config.Follow about a link.
+func (c *Crawler) follows(from *url.URL, to string, depth int) bool {
+	u, err := url.Parse(to)
+	return err == nil && c.cfg.Follow(from, u, depth)
 }

@@ -30,6 +30,7 @@ type network struct {
 	proxy         func(*http.Request) (*url.URL, error) // http(s) proxies; nil for none
 	socks         proxy.ContextDialer                   // a socks5 or socks5h proxy, or nil
 	socksResolve  bool                                  // socks5: names are resolved here
+	viaTransport  bool                                  // Config.Transport dials, not crawl
 
 	mu      sync.Mutex
 	proxies map[string]bool // host:port of every http(s) proxy used, dialed unguarded
@@ -168,6 +169,9 @@ func (n *network) checkLiteral(host string) error {
 // URL Standard serialized them: an Opaque starting with "//host" gives the
 // same line, byte for byte.
 func (n *network) prepare(req *http.Request) error {
+	if n.viaTransport {
+		return n.checkLiteral(req.URL.Hostname())
+	}
 	if n.proxy == nil {
 		return nil
 	}

@@ -1,7 +1,13 @@
 package crawler
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -44,3 +50,54 @@ func TestProxyFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestHooks: OnRequest sees every request (robots.txt included) and may
+// change its header alone; its error fails the URL. A Transport of the
+// user's sends every request, with DenyPrivate still refusing what it can.
+func TestHooks(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path] = r.Header.Get("X-Token")
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<p>ok")
+	}))
+	defer srv.Close()
+	cfg := Config{OnRequest: func(req *http.Request) error {
+		if req.URL.Path == "/refused" {
+			return errors.New("not this one")
+		}
+		req.Header.Set("X-Token", "t-"+req.URL.Path)
+		return nil
+	}}
+	m := crawlAll(t, cfg, srv.URL+"/a", srv.URL+"/b", srv.URL+"/refused")
+	for _, p := range []string{"/robots.txt", "/a", "/b"} {
+		if seen[p] != "t-"+p {
+			t.Errorf("%s: X-Token %q", p, seen[p])
+		}
+	}
+	if rec, _ := m.Get(srv.URL + "/refused"); rec.Error != "OnRequest: not this one" {
+		t.Errorf("refused by the hook: %+v", rec)
+	}
+
+	var sent atomic.Int64
+	cfg = Config{Transport: roundTripper(func(req *http.Request) (*http.Response, error) {
+		sent.Add(1)
+		return (&http.Transport{}).RoundTrip(req)
+	}), IgnoreRobots: true}
+	m = crawlAll(t, cfg, srv.URL+"/c")
+	if rec, _ := m.Get(srv.URL + "/c"); rec.Status != 200 || sent.Load() != 1 {
+		t.Errorf("through the Transport: %+v, %d requests", rec, sent.Load())
+	}
+	cfg.DenyPrivate = true
+	m = crawlAll(t, cfg, srv.URL+"/d")
+	if rec, _ := m.Get(srv.URL + "/d"); !strings.Contains(rec.Error, "denied") || sent.Load() != 1 {
+		t.Errorf("DenyPrivate with a Transport: %+v, %d requests", rec, sent.Load())
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -54,7 +54,8 @@ const (
 	skipMaxPages    = "max-pages"
 	skipMaxPerHost  = "max-pages-per-host"
 	skipTrap        = "trap"
-	maxURLLength    = 2083 // what old browsers took, and the usual crawler limit
+	skipFilter      = "filter" // Config.Follow said no
+	maxURLLength    = 2083     // what old browsers took, and the usual crawler limit
 	maxSegments     = 32
 	maxRepeats      = 3 // consecutive repeats of one path segment, or of one parameter
 	maxSelfExtended = 3 // times in a row a query extends its parent's

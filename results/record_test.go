@@ -79,3 +79,25 @@ func BenchmarkAppendJSON(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// TestRecordJSONIsStable pins the output schema that downstream tools read:
+// the field names, their order, and which are left out when empty. A
+// rename, a reordering or a changed omitempty fails here; change the
+// schema on purpose, in README.md too, and then this string.
+func TestRecordJSONIsStable(t *testing.T) {
+	full := Record{
+		URL: "u", Button: []string{"b"}, Link: []string{"l"}, Status: 200, FinalURL: "f", ContentType: "c",
+		Depth: 2, Parent: "p", FetchedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 6, Bytes: 7,
+		Attempts: 8, Truncated: true, DuplicateOf: "d", Skipped: "s", Error: "e",
+	}
+	const wantFull = `{"url":"u","button":["b"],"link":["l"],"status":200,"final_url":"f","content_type":"c",` +
+		`"depth":2,"parent":"p","fetched_at":"2026-01-02T03:04:05Z","duration_ms":6,"bytes":7,"attempts":8,` +
+		`"truncated":true,"duplicate_of":"d","skipped":"s","error":"e"}`
+	const wantEmpty = `{"url":"","button":[],"link":[],"depth":0,"duration_ms":0}`
+	if got := string(full.AppendJSON(nil)); got != wantFull {
+		t.Errorf("a full record is written as\n%s\nwant\n%s", got, wantFull)
+	}
+	if got := string((&Record{}).AppendJSON(nil)); got != wantEmpty {
+		t.Errorf("an empty record is written as\n%s\nwant\n%s", got, wantEmpty)
+	}
+}
