@@ -144,6 +144,11 @@ func TestHostileLists(t *testing.T) {
 		t.Errorf("invalid UTF-8: %v", recs)
 	}
 
+	res = runBinary(t, "", "-f", "jsonl", srv.URL+"/page?arg\xff")
+	if r := parseJSONL(t, res.stdout)[srv.URL+"/page?arg%FF"]; r.Status != 200 {
+		t.Errorf("invalid UTF-8 in an argument: %s", res.stdout)
+	}
+
 	bom := write("bom.txt", []byte("\xef\xbb\xbf"+srv.URL+"/page\n"))
 	if res := runBinary(t, "", "-f", "jsonl", "-i", bom); res.code != 0 || recs0(t, res)[srv.URL+"/page"].Status != 200 {
 		t.Errorf("UTF-8 BOM: exit %d\n%s%s", res.code, res.stdout, res.stderr)

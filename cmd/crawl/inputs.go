@@ -135,7 +135,7 @@ func (in *inputs) argSeeds(arg, source string, yield func(crawler.Seed) bool) bo
 	info, statErr := os.Stat(arg)
 	switch {
 	case strings.Contains(arg, "://") || (statErr != nil && !looksLikePath(arg)):
-		return yield(crawler.Seed{URL: arg, Source: source})
+		return yield(crawler.Seed{URL: escapeInvalidUTF8(arg), Source: source})
 	case statErr != nil || !info.IsDir():
 		return yield(fileSeed(arg, source))
 	}
