@@ -37,7 +37,7 @@ func TestRoundTrip(t *testing.T) {
 		url, name string
 		want      bool
 	}{
-		{"http://a.example.com/", "site", true},       // domain cookie: subdomains too
+		{"http://a.example.com/", "site", true}, // domain cookie: subdomains too
 		{"https://www.example.com/app/x", "session", true},
 		{"http://www.example.com/app/x", "session", false}, // secure
 		{"https://www.example.com/", "session", false},     // path
