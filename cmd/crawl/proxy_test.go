@@ -288,3 +288,25 @@ func TestSOCKSProxy(t *testing.T) {
 		t.Errorf("wrong SOCKS credentials: exit %d, %+v", res.code, r)
 	}
 }
+
+// TestHTTPSProxy reaches a site through a proxy spoken to over TLS
+// (--proxy https://...), whose certificate --ca-cert trusts.
+func TestHTTPSProxy(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<button id="via-tls-proxy">ok</button>`)
+	}))
+	defer target.Close()
+	p := &testProxy{target: target.Listener.Addr().String()}
+	p.srv = httptest.NewTLSServer(http.HandlerFunc(p.serve))
+	defer p.srv.Close()
+	_, port, _ := net.SplitHostPort(target.Listener.Addr().String())
+	site := "http://site.test:" + port + "/page"
+	res := runBinary(t, "", "-f", "jsonl", "--ca-cert", pemFile(t, p.srv), "--proxy", "https://user:pass@"+p.srv.Listener.Addr().String(), site)
+	if r := parseJSONL(t, res.stdout)[site]; res.code != 0 || len(r.Button) != 1 {
+		t.Fatalf("exit %d, %+v\n%s", res.code, r, res.stderr)
+	}
+	if got := p.log(); len(got) != 2 || got[1] != "GET "+site+" auth" {
+		t.Errorf("the TLS proxy saw %q", got)
+	}
+}
