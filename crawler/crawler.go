@@ -288,9 +288,7 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf 
 	c.done.Add(1)
 	if out.skip != "" {
 		c.log.Info("not followed", "url", j.task.URL, "worker", id, "reason", out.skip)
-		if st := c.stats.Load(); st != nil {
-			st.skip(out.skip)
-		}
+		c.stats.Load().skip(out.skip) // Run set it
 	} else {
 		rec := &out.rec
 		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "proto", j.proto, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)

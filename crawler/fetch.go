@@ -231,7 +231,7 @@ func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *body
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r, nil
 	}
-	if r.contentType != "" && !isHTML(r.contentType) {
+	if r.contentType != "" && !extract.IsHTML(r.contentType) {
 		return r, nil
 	}
 	body, err := decompress(resp)
@@ -246,7 +246,7 @@ func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *body
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	r.body = buf.bytes()
-	r.html = r.contentType != "" || isHTML(http.DetectContentType(r.body))
+	r.html = r.contentType != "" || extract.IsHTML(http.DetectContentType(r.body))
 	return r, nil
 }
 
@@ -346,8 +346,6 @@ func lastValue(h http.Header, key string) string {
 	return vs[len(vs)-1]
 }
 
-func isHTML(contentType string) bool { return extract.IsHTML(contentType) }
-
 // readFile reads a local HTML file given as a seed.
 func (c *Crawler) readFile(path, fileURL string, buf *bodyBuf) (*response, error) {
 	f, err := os.Open(path)
@@ -372,7 +370,7 @@ func (c *Crawler) readFile(path, fileURL string, buf *bodyBuf) (*response, error
 	default:
 		r.contentType = http.DetectContentType(r.body)
 	}
-	r.html = isHTML(r.contentType)
+	r.html = extract.IsHTML(r.contentType)
 	return r, nil
 }
 

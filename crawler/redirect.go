@@ -46,7 +46,7 @@ func (c *Crawler) redirectCheck(r *run, j *job, buf *bodyBuf) hopCheck {
 	if t.Depth > 0 {
 		scopeKey = c.cfg.Scope.key(&j.target)
 	}
-	chain := []string{t.Key}
+	var chain []string // the keys this fetch reached, made on the first hop
 	return func(ctx context.Context, status int, next *weburl.URL) error {
 		if err := c.hopAllowed(ctx, r, j, next, buf); err != nil {
 			var unreachable *errUnreachable
@@ -68,6 +68,9 @@ func (c *Crawler) redirectCheck(r *run, j *job, buf *bodyBuf) hopCheck {
 			}
 		}
 		key := c.norm.Key(next)
+		if chain == nil {
+			chain = []string{t.Key}
+		}
 		if slices.Contains(chain, key) {
 			return nil
 		}
