@@ -325,14 +325,14 @@ type outcome struct {
 func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outcome {
 	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Parent: j.task.Parent, Attempts: j.attempts}
 	switch {
-	case r.interrupted():
-		rec.Error = ErrInterrupted.Error()
-		return outcome{rec: rec}
-	case j.task.DuplicateOf != "":
+	case j.task.DuplicateOf != "": // known without a fetch, interrupted or not
 		rec.DuplicateOf = j.task.DuplicateOf
 		return outcome{rec: rec}
 	case j.task.Skip != "":
 		rec.Skipped = j.task.Skip
+		return outcome{rec: rec}
+	case r.interrupted():
+		rec.Error = ErrInterrupted.Error()
 		return outcome{rec: rec}
 	case j.targetErr != nil:
 		rec.Error = j.targetErr.Error()
