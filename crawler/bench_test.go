@@ -103,13 +103,13 @@ func frontierScale(b *testing.B, n int) {
 		}
 	}
 	sample()
-	f.Done(ctx, seed)
+	f.Done(ctx, seed, Page{})
 	for i := range n {
 		t, err := f.Next(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		f.Done(ctx, t)
+		f.Done(ctx, t, Page{})
 		if i%(n/10) == 0 {
 			sample()
 		}

@@ -121,6 +121,17 @@ type Config struct {
 	// crawled at; a link it refuses is counted as not followed for
 	// "filter". It is called from many goroutines at once.
 	Follow func(from, to *url.URL, depth int) bool
+	// Frontier, when set, is the frontier Run crawls instead of one of its
+	// own: a shared one (package redis) lets many processes crawl one job.
+	// It then keeps the page limits (MaxPages, MaxPagesPerHost) itself,
+	// stores the records with each task's end, and decides when the crawl
+	// is over; the sink passed to Run still gets this process's records.
+	Frontier Frontier
+	// Robots, when set, shares robots.txt files between the processes of
+	// one crawl, so that each host's is fetched once; Limiter, when set,
+	// holds PerHost and Rate (and Crawl-delay) for all of them together.
+	Robots  RobotsStore
+	Limiter HostLimiter
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string

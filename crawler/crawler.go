@@ -113,19 +113,24 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	}
 	stats := new(runStats)
 	c.stats.Store(stats)
-	front := newMemFrontier(frontierLimits{
-		seeds:      4 * c.cfg.Concurrency,
-		window:     frontierWindow,
-		dir:        c.cfg.SpillDir,
-		maxPages:   c.cfg.MaxPages,
-		maxPerHost: c.cfg.MaxPagesPerHost,
-	}, stats)
-	defer front.release()
 	r := &run{
-		front:   front,
+		front:   c.cfg.Frontier,
+		shared:  c.cfg.Frontier != nil,
 		sched:   newScheduler(c.cfg),
 		sink:    sink,
 		stopped: ctx.Done(),
+	}
+	var mem *memFrontier
+	if !r.shared {
+		mem = newMemFrontier(frontierLimits{
+			seeds:      4 * c.cfg.Concurrency,
+			window:     frontierWindow,
+			dir:        c.cfg.SpillDir,
+			maxPages:   c.cfg.MaxPages,
+			maxPerHost: c.cfg.MaxPagesPerHost,
+		}, stats)
+		defer mem.release()
+		r.front = mem
 	}
 	// The run's own context ends only on a fatal error, so that an
 	// interrupted run still drains its seeds into records; fetches are cut
@@ -137,18 +142,20 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	defer stopTimer()
 	stopScheduler := context.AfterFunc(ctx, r.sched.stop)
 	defer stopScheduler()
-	stopFrontier := context.AfterFunc(ctx, front.stop)
+	stopFrontier := context.AfterFunc(ctx, r.front.Stop)
 	defer stopFrontier()
 
 	g.Go(func() error { return c.produce(runCtx, r, seeds) })
-	g.Go(func() error { return r.feed(runCtx) })
+	g.Go(func() error { return r.feed(runCtx, stats) })
 	for id := range c.cfg.Concurrency {
 		g.Go(func() error { return c.work(runCtx, fetchCtx, r, id) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	stats.settle(front.notFollowed())
+	if mem != nil {
+		stats.settle(mem.notFollowed())
+	}
 	return ctx.Err()
 }
 
@@ -160,8 +167,11 @@ const frontierWindow = 4096
 // run is the state shared by the goroutines of one Run.
 type run struct {
 	front Frontier
-	sched *scheduler
-	sink  results.Sink
+	// shared is set when the frontier is Config.Frontier, which other
+	// processes may share, rather than this run's own.
+	shared bool
+	sched  *scheduler
+	sink   results.Sink
 	// stopped is closed when Run's context ends: take no new URLs.
 	stopped <-chan struct{}
 
@@ -197,7 +207,7 @@ func (r *run) interrupted() bool {
 
 // feed moves tasks from the frontier to the scheduler until the frontier is
 // drained, which happens once every task is done.
-func (r *run) feed(ctx context.Context) error {
+func (r *run) feed(ctx context.Context, stats *runStats) error {
 	for {
 		t, err := r.front.Next(ctx)
 		if errors.Is(err, ErrDrained) {
@@ -206,6 +216,9 @@ func (r *run) feed(ctx context.Context) error {
 		}
 		if err != nil {
 			return err
+		}
+		if r.shared { // a memFrontier counts what it takes, ahead of Next
+			stats.accepted.Add(1)
 		}
 		if err := r.sched.push(ctx, t); err != nil {
 			return err
@@ -244,7 +257,9 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 			return err
 		}
 		if s.Done != nil && added {
-			if err := c.follow(ctx, r, t, s.Done); err != nil {
+			var p Page
+			c.follow(t, s.Done, &p)
+			if err := offer(ctx, r.front, p); err != nil {
 				return err
 			}
 		}
@@ -286,11 +301,13 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 // a page's links are still coming.
 func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf *bodyBuf, id int) error {
 	c.done.Add(1)
+	var p Page
 	if out.skip != "" {
 		c.log.Info("not followed", "url", j.task.URL, "worker", id, "reason", out.skip)
 		c.stats.Load().skip(out.skip) // Run set it
 	} else {
 		rec := &out.rec
+		p.Record = rec
 		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "proto", j.proto, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
 		if err := r.sink.Put(*rec); err != nil {
 			return fmt.Errorf("write record for %s: %w", rec.URL, err)
@@ -300,16 +317,17 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf 
 			c.failed.Add(1)
 		}
 		if !r.interrupted() {
-			if err := c.follow(ctx, r, j.task, rec); err != nil {
-				return err
-			}
-			if err := c.sitemaps(ctx, r, j, rec.FinalURL, buf); err != nil {
-				return err
-			}
+			c.follow(j.task, rec, &p)
+			c.sitemaps(ctx, r, j, rec.FinalURL, buf, &p)
 		}
 	}
 	r.sched.done(j, out.rec.Status >= 200 && out.rec.Status <= 299)
-	return r.front.Done(ctx, j.task)
+	if r.shared {
+		for _, n := range p.NotFollowed {
+			c.stats.Load().skip(n.Reason)
+		}
+	}
+	return r.front.Done(ctx, j.task, p)
 }
 
 // outcome is what came of one attempt at a job: its record, or a retry.
@@ -359,7 +377,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	if j.task.Path != "" {
 		resp, err = c.readFile(j.task.Path, j.target.Href, buf)
 	} else {
-		resp, err = c.fetch(ctx, j.target, buf, c.redirectCheck(r, j, buf))
+		resp, err = c.sharedFetch(ctx, r, j, buf)
 	}
 	rec.DurationMS = time.Since(start).Milliseconds()
 	if err != nil {

@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"context"
 	"net/url"
 
 	"github.com/crawlkit/crawl/internal/weburl"
@@ -21,16 +20,17 @@ func (c *Crawler) seedTask(s Seed) Task {
 	return t
 }
 
-// follow offers the links of a page (rec, of task page) to the frontier,
-// or counts why each is not followed. Only http(s) links are followed; the
-// page's final URL sets their scope and rec.URL is their parent.
-func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Record) error {
+// follow adds to p the links of a page (rec, of task page) to be offered
+// to the frontier, and those not followed with the reason. Only http(s)
+// links are followed; the page's final URL sets their scope and rec.URL is
+// their parent.
+func (c *Crawler) follow(page Task, rec *results.Record, p *Page) {
 	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
-		return nil
+		return
 	}
 	pageURL, err := weburl.Parse(page.URL)
 	if err != nil {
-		return nil
+		return
 	}
 	scopeKey := c.cfg.Scope.key(&pageURL)
 	if rec.FinalURL != "" && rec.FinalURL != page.URL {
@@ -49,22 +49,18 @@ func (c *Crawler) follow(ctx context.Context, r *run, page Task, rec *results.Re
 		}
 		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
 		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
-		if child.extended = selfExtending(&pageURL, page.extended, &u); child.extended > maxSelfExtended && reason == "" {
+		if child.Extended = selfExtending(&pageURL, page.Extended, &u); child.Extended > maxSelfExtended && reason == "" {
 			reason = skipTrap
 		}
 		if reason == "" && c.cfg.Follow != nil && !c.follows(from, child.URL, child.Depth) {
 			reason = skipFilter
 		}
 		if reason != "" {
-			err = r.front.Skip(ctx, child.Key, reason)
+			p.NotFollowed = append(p.NotFollowed, NotFollowed{Key: child.Key, Reason: reason})
 		} else {
-			_, err = r.front.Add(ctx, child)
-		}
-		if err != nil {
-			return err
+			p.Links = append(p.Links, child)
 		}
 	}
-	return nil
 }
 
 // follows asks Config.Follow about a link.

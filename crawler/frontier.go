@@ -50,9 +50,10 @@ type Task struct {
 	// Skip is set on a seed that is recorded but not fetched, saying why:
 	// "max-pages".
 	Skip string
-	// extended counts how many times in a row the URL's query extended its
-	// parent's (see selfExtending).
-	extended uint8
+	// Extended counts how many times in a row the URL's query extended its
+	// parent's, a sign of a crawler trap (see selfExtending); a shared
+	// frontier keeps it with the task.
+	Extended uint8
 }
 
 // ErrDrained is returned by Frontier.Next when the frontier is closed and
@@ -84,10 +85,48 @@ type Frontier interface {
 	// Next returns the next task, blocking until there is one. It returns
 	// ErrDrained once the frontier is closed and every task is done.
 	Next(ctx context.Context) (Task, error)
-	// Done marks a task returned by Next as finished.
-	Done(ctx context.Context, t Task) error
+	// Done marks a task returned by Next as finished, with what came of it:
+	// its record and the links found on it are handed over together, so
+	// that a shared frontier can store them and acknowledge the task in
+	// one step. A record with the error ErrInterrupted means the run was
+	// interrupted before the task was crawled: a shared frontier hands the
+	// task to another process instead of keeping that record.
+	Done(ctx context.Context, t Task, p Page) error
 	// Close says no more seeds will be added.
 	Close(ctx context.Context) error
+	// Stop says the run was interrupted: no more tasks are to be handed
+	// out than those already queued here, and no more links taken.
+	Stop()
+}
+
+// Page is what came of a task, for Frontier.Done.
+type Page struct {
+	// Record is the task's record, or nil when it has none (a discovered
+	// URL that robots.txt refuses is only counted).
+	Record *results.Record
+	// Links are the URLs found on the page, and in its host's sitemaps, to
+	// be offered as tasks one deeper, in document order.
+	Links []Task
+	// NotFollowed are the URLs found and not followed, with the reason.
+	NotFollowed []NotFollowed
+}
+
+// NotFollowed is a URL found and not followed, by key, and why.
+type NotFollowed struct{ Key, Reason string }
+
+// offer adds the links of p to f and counts those it does not follow.
+func offer(ctx context.Context, f Frontier, p Page) error {
+	for _, t := range p.Links {
+		if _, err := f.Add(ctx, t); err != nil {
+			return err
+		}
+	}
+	for _, n := range p.NotFollowed {
+		if err := f.Skip(ctx, n.Key, n.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // frontierLimits are what a memFrontier is told by the Config.
@@ -232,20 +271,20 @@ func (f *memFrontier) full(key string) bool {
 	if f.lim.maxPages > 0 && f.claims >= f.lim.maxPages {
 		return true
 	}
-	return f.lim.maxPerHost > 0 && f.perHost[hostOfKey(key)] >= f.lim.maxPerHost
+	return f.lim.maxPerHost > 0 && f.perHost[HostOfKey(key)] >= f.lim.maxPerHost
 }
 
 func (f *memFrontier) count(key string) {
 	f.claims++
 	if f.lim.maxPerHost > 0 {
-		f.perHost[hostOfKey(key)]++
+		f.perHost[HostOfKey(key)]++
 	}
 }
 
 func (f *memFrontier) uncount(key string) {
 	f.claims--
 	if f.lim.maxPerHost > 0 {
-		f.perHost[hostOfKey(key)]--
+		f.perHost[HostOfKey(key)]--
 	}
 }
 
@@ -388,7 +427,10 @@ func (f *memFrontier) drained() bool {
 	return true
 }
 
-func (f *memFrontier) Done(_ context.Context, t Task) error {
+func (f *memFrontier) Done(ctx context.Context, t Task, p Page) error {
+	if err := offer(ctx, f, p); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pending[t.Depth]--
@@ -398,9 +440,9 @@ func (f *memFrontier) Done(_ context.Context, t Task) error {
 	return nil
 }
 
-// stop takes no more proposals: the crawl was interrupted, and what is
+// Stop takes no more proposals: the crawl was interrupted, and what is
 // queued is recorded as such.
-func (f *memFrontier) stop() {
+func (f *memFrontier) Stop() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.stopped = true
@@ -478,9 +520,9 @@ func (f *memFrontier) release() {
 	}
 }
 
-// hostOfKey returns the host name of a key of an http(s) URL, for the
-// per-host page limit.
-func hostOfKey(key string) string {
+// HostOfKey returns the host name of a dedup key of an http(s) URL, for
+// the per-host page limit.
+func HostOfKey(key string) string {
 	_, rest, ok := strings.Cut(key, "://")
 	if !ok {
 		return ""

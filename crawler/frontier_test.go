@@ -41,7 +41,7 @@ func TestMemoryFrontier(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = append(got, tk.URL)
-		f.Done(ctx, tk)
+		f.Done(ctx, tk, Page{})
 	}
 	if len(got) != 3 || got[0] != "a" || got[1] != "b" || got[2] != "c" {
 		t.Errorf("got %v, want [a b c] in order", got)
@@ -108,20 +108,20 @@ func TestFrontierShortestDepth(t *testing.T) {
 	s := next("s")
 	discover(s, "p")
 	discover(s, "q")
-	f.Done(ctx, s)
+	f.Done(ctx, s, Page{})
 	p, q := next("p"), next("q")
 	discover(p, "r")
-	f.Done(ctx, p)
+	f.Done(ctx, p, Page{})
 	r := next("r") // depth 2, fetched while q (depth 1) is still in flight
 	discover(r, "x")
-	f.Done(ctx, r)
+	f.Done(ctx, r, Page{})
 	discover(q, "x") // q finishes last, with the shorter path to x
-	f.Done(ctx, q)
+	f.Done(ctx, q, Page{})
 	x := next("x")
 	if x.Depth != 2 || x.Parent != "q" {
 		t.Errorf("x taken at depth %d from %q, want depth 2 from q", x.Depth, x.Parent)
 	}
-	f.Done(ctx, x)
+	f.Done(ctx, x, Page{})
 	if _, err := f.Next(ctx); !errors.Is(err, ErrDrained) {
 		t.Errorf("Next after the last page = %v, want ErrDrained", err)
 	}
@@ -135,14 +135,14 @@ func TestFrontierProposalsWaitForSeeds(t *testing.T) {
 	f.Add(ctx, seedTask("a"))
 	a, _ := f.Next(ctx)
 	f.Add(ctx, Task{Seed: Seed{URL: "b"}, Key: "b", Depth: 1, Parent: "a"})
-	f.Done(ctx, a)
+	f.Done(ctx, a, Page{})
 	f.Add(ctx, seedTask("b"))
 	f.Close(ctx)
 	b, _ := f.Next(ctx)
 	if b.Depth != 0 {
 		t.Errorf("b taken at depth %d, want 0: it is a seed", b.Depth)
 	}
-	f.Done(ctx, b)
+	f.Done(ctx, b, Page{})
 	if _, err := f.Next(ctx); !errors.Is(err, ErrDrained) {
 		t.Errorf("Next = %v, want ErrDrained: b was proposed again but is seen", err)
 	}
@@ -162,7 +162,7 @@ func TestFrontierMaxPages(t *testing.T) {
 		if tk.Skip == "" {
 			f.Add(ctx, Task{Seed: Seed{URL: tk.URL + "/x"}, Key: tk.URL + "/x", Depth: 1})
 		}
-		f.Done(ctx, tk)
+		f.Done(ctx, tk, Page{})
 	}
 	want := "http://a/1: http://a/2: http://a/3:max-pages http://b/1: http://b/2:max-pages"
 	if strings.Join(got, " ") != want {
@@ -187,21 +187,21 @@ func TestFrontierSpills(t *testing.T) {
 	const n = 50000
 	for i := range n {
 		u := fmt.Sprintf("http://a/%d?q=%s", i, strings.Repeat("x", i%300))
-		if _, err := f.Add(ctx, Task{Seed: Seed{URL: u}, Key: u, Depth: 1, Parent: "s", extended: uint8(i)}); err != nil {
+		if _, err := f.Add(ctx, Task{Seed: Seed{URL: u}, Key: u, Depth: 1, Parent: "s", Extended: uint8(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if f.dir == "" {
 		t.Fatal("nothing was spilled to disk")
 	}
-	f.Done(ctx, s)
+	f.Done(ctx, s, Page{})
 	for i := range n {
 		tk, err := f.Next(ctx)
 		want := fmt.Sprintf("http://a/%d?q=%s", i, strings.Repeat("x", i%300))
-		if err != nil || tk.URL != want || tk.Key != want || tk.Parent != "s" || tk.Depth != 1 || tk.extended != uint8(i) {
+		if err != nil || tk.URL != want || tk.Key != want || tk.Parent != "s" || tk.Depth != 1 || tk.Extended != uint8(i) {
 			t.Fatalf("task %d = %+v, %v", i, tk, err)
 		}
-		f.Done(ctx, tk)
+		f.Done(ctx, tk, Page{})
 	}
 	if _, err := f.Next(ctx); !errors.Is(err, ErrDrained) {
 		t.Errorf("Next = %v, want ErrDrained", err)
@@ -240,7 +240,7 @@ func TestFrontierNotDrainedWhileTasksRun(t *testing.T) {
 		t.Fatalf("Next returned %v while a task was in progress", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	f.Done(ctx, tk)
+	f.Done(ctx, tk, Page{})
 	if err := <-next; !errors.Is(err, ErrDrained) {
 		t.Errorf("Next = %v after the last Done, want ErrDrained", err)
 	}

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -89,9 +90,38 @@ func robotsAgent(userAgent string) string {
 // retries network errors and 5xx like any fetch; what it cannot read
 // disallows the host for a minute.
 func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bodyBuf) *robotsRules {
+	fetch := func() RobotsFile { return c.robotsFile(ctx, target, buf) }
+	f := RobotsFile{}
+	if c.cfg.Robots != nil {
+		var err error
+		if f, err = c.cfg.Robots.Robots(ctx, originKey(&target), fetch); err != nil {
+			c.log.Warn("shared robots.txt not reached; fetching it here", "host", target.Host, "error", err)
+			f = fetch()
+		}
+	} else {
+		f = fetch()
+	}
+	var err error
+	switch {
+	case f.Denied:
+		err = errDenied
+	case f.Err != "":
+		err = errors.New(f.Err)
+	}
+	rules := c.robotsFrom(target.Host, f.Status, f.Body, err)
+	rules.attempts = f.Attempts
+	if !f.Expires.IsZero() {
+		rules.expires = f.Expires
+	}
+	return rules
+}
+
+// robotsFile fetches the robots.txt of target's origin, retrying as for
+// pages.
+func (c *Crawler) robotsFile(ctx context.Context, target weburl.URL, buf *bodyBuf) RobotsFile {
 	u, err := weburl.Resolve(&target, "/robots.txt", nil)
 	if err != nil {
-		return &robotsRules{expires: time.Now().Add(robotsTTL)} // cannot happen for http(s)
+		return RobotsFile{Status: http.StatusNotFound} // cannot happen for http(s)
 	}
 	for attempt := 1; ; attempt++ {
 		status, body, err := c.getRobots(ctx, u, buf)
@@ -103,9 +133,14 @@ func (c *Crawler) fetchRobots(ctx context.Context, target weburl.URL, buf *bodyB
 			case <-ctx.Done():
 			}
 		}
-		rules := c.robotsFrom(target.Host, status, body, err)
-		rules.attempts = attempt
-		return rules
+		f := RobotsFile{Status: status, Body: bytes.Clone(body), Attempts: attempt, Expires: time.Now().Add(robotsTTL)}
+		if err != nil {
+			f.Err, f.Denied = errorText(err), errors.Is(err, errDenied)
+		}
+		if err != nil && !f.Denied || status == http.StatusTooManyRequests || status >= 500 {
+			f.Expires = time.Now().Add(robotsRetryTTL)
+		}
+		return f
 	}
 }
 

@@ -29,9 +29,9 @@ const (
 // URL found in a sitemap is taken at depth 1 even when a link reaches it
 // too. The URLs go through the same scope, filters and trap rules as
 // links; a sitemap that cannot be read is logged and adds nothing.
-func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string, buf *bodyBuf) error {
+func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string, buf *bodyBuf, p *Page) {
 	if !c.cfg.Sitemap || j.task.Depth != 0 || j.task.Path != "" || j.targetErr != nil || !r.firstSitemap(originKey(&j.target)) {
-		return nil
+		return
 	}
 	var queue []string
 	if j.rules != nil {
@@ -61,11 +61,8 @@ func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string,
 		}
 		// Proposed as links of the seed page, with the sitemap as parent.
 		rec := &results.Record{URL: loc, Link: locs, FinalURL: cmp.Or(finalURL, j.target.Href)}
-		if err := c.follow(ctx, r, page, rec); err != nil {
-			return err
-		}
+		c.follow(page, rec, p)
 	}
-	return nil
 }
 
 // readSitemap fetches a sitemap (gzipped or not) and returns its <loc>

@@ -154,7 +154,7 @@ func encodeTask(b []byte, t *Task) []byte {
 		b = append(b, s...)
 	}
 	b = binary.AppendUvarint(b, uint64(t.Depth))
-	return append(b, t.extended)
+	return append(b, t.Extended)
 }
 
 func decodeTask(r *bufio.Reader) (Task, error) {
@@ -178,7 +178,7 @@ func decodeTask(r *bufio.Reader) (Task, error) {
 	if err != nil {
 		return Task{}, err
 	}
-	t := Task{Seed: Seed{URL: s[0]}, Key: s[1], Parent: s[2], Depth: int(depth), extended: ext}
+	t := Task{Seed: Seed{URL: s[0]}, Key: s[1], Parent: s[2], Depth: int(depth), Extended: ext}
 	if t.Key == "" {
 		t.Key = t.URL
 	}

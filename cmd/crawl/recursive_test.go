@@ -15,22 +15,7 @@ import (
 )
 
 // siteBFS returns the distance from page 0 of every page within depth.
-func siteBFS(s *fixtureserver.Site, depth int) map[int]int {
-	dist := map[int]int{0: 0}
-	for queue := []int{0}; len(queue) > 0; queue = queue[1:] {
-		n := queue[0]
-		if dist[n] == depth {
-			continue
-		}
-		for _, j := range s.Links(n) {
-			if _, ok := dist[j]; !ok {
-				dist[j] = dist[n] + 1
-				queue = append(queue, j)
-			}
-		}
-	}
-	return dist
-}
+func siteBFS(s *fixtureserver.Site, depth int) map[int]int { return s.BFS(depth) }
 
 func startSite(t *testing.T, n, links int, latency time.Duration) *fixtureserver.Site {
 	t.Helper()

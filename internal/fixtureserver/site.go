@@ -113,3 +113,22 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
 	w.Write([]byte(b.String()))
 }
+
+// BFS returns the distance from page 0 of every page within depth links:
+// the pages a crawl of page 0 to that depth must record.
+func (s *Site) BFS(depth int) map[int]int {
+	dist := map[int]int{0: 0}
+	for queue := []int{0}; len(queue) > 0; queue = queue[1:] {
+		n := queue[0]
+		if dist[n] == depth {
+			continue
+		}
+		for _, j := range s.Links(n) {
+			if _, ok := dist[j]; !ok {
+				dist[j] = dist[n] + 1
+				queue = append(queue, j)
+			}
+		}
+	}
+	return dist
+}

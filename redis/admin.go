@@ -1,0 +1,215 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/crawlkit/crawl/results"
+)
+
+// Stats are a job's counts.
+type Stats struct {
+	Job      string `json:"job"`
+	Seen     int64  `json:"seen"`     // URLs taken or proposed
+	Queued   int64  `json:"queued"`   // tasks waiting to be read
+	Pending  int64  `json:"pending"`  // tasks taken and not finished, queued ones included
+	Proposed int64  `json:"proposed"` // links waiting for their depth's turn
+	Records  int64  `json:"records"`
+	Failed   int64  `json:"failed"`
+	Dead     int64  `json:"dead_letters"`
+	Workers  int64  `json:"workers"` // alive, by their heartbeat
+	// NotFollowed estimates (HyperLogLog) the distinct URLs not followed,
+	// by reason.
+	NotFollowed map[string]int64 `json:"not_followed,omitempty"`
+}
+
+// Finished reports whether nothing is left to crawl.
+func (s Stats) Finished() bool { return s.Pending == 0 && s.Proposed == 0 }
+
+// connect opens a client for url.
+func connect(url string) (*goredis.Client, error) {
+	ro, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	return goredis.NewClient(ro), nil
+}
+
+func prefixOf(job string) string { return "crawl:{" + job + "}:" }
+
+// skipReasons are the reasons a URL is not followed, as crawler counts them.
+var skipReasons = []string{"depth", "scope", "include", "exclude", "robots", "max-pages", "max-pages-per-host", "trap", "filter"}
+
+// stats reads the counts of one job.
+func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) {
+	p := prefixOf(job)
+	pipe := rdb.Pipeline()
+	seen := pipe.HLen(ctx, p+"seen")
+	pend := pipe.HVals(ctx, p+"pend")
+	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
+	info := pipe.XInfoGroups(ctx, p+"q")
+	st := pipe.HGetAll(ctx, p+"stats")
+	workers := pipe.ZCount(ctx, p+"workers", strconv.FormatInt(time.Now().UnixMilli(), 10), "+inf")
+	skips := make([]*goredis.IntCmd, len(skipReasons))
+	for i, r := range skipReasons {
+		skips[i] = pipe.PFCount(ctx, p+"skip:"+r)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil && !strings.Contains(err.Error(), "no such key") {
+		return Stats{}, err
+	}
+	s := Stats{Job: job, Seen: seen.Val(), Workers: workers.Val(), NotFollowed: map[string]int64{}}
+	for _, v := range pend.Val() {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		s.Pending += n
+	}
+	for _, g := range info.Val() {
+		s.Queued += g.Lag
+	}
+	if len(depths.Val()) > 0 {
+		lens := rdb.Pipeline()
+		var cmds []*goredis.IntCmd
+		for _, d := range depths.Val() {
+			cmds = append(cmds, lens.LLen(ctx, p+"prop:"+d))
+		}
+		lens.Exec(ctx)
+		for _, c := range cmds {
+			s.Proposed += c.Val()
+		}
+	}
+	s.Records, _ = strconv.ParseInt(st.Val()["records"], 10, 64)
+	s.Failed, _ = strconv.ParseInt(st.Val()["failed"], 10, 64)
+	s.Dead, _ = strconv.ParseInt(st.Val()["dead"], 10, 64)
+	for i, r := range skipReasons {
+		if n := skips[i].Val(); n > 0 {
+			s.NotFollowed[r] = n
+		}
+	}
+	return s, nil
+}
+
+// Stats returns the job's counts.
+func (j *Job) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	err := j.do(ctx, func(ctx context.Context) error {
+		v, err := stats(ctx, j.rdb, j.name)
+		s = v
+		return err
+	})
+	return s, err
+}
+
+// List returns the counts of every job on the server at url, by name.
+func List(ctx context.Context, url string) ([]Stats, error) {
+	rdb, err := connect(url)
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+	names, err := rdb.SMembers(ctx, jobsKey).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	slices.Sort(names)
+	out := make([]Stats, 0, len(names))
+	for _, name := range names {
+		s, err := stats(ctx, rdb, name)
+		if err != nil {
+			return nil, fmt.Errorf("redis: job %s: %w", name, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Remove deletes a job and everything it holds; it reports whether there
+// was such a job.
+func Remove(ctx context.Context, url, job string) (bool, error) {
+	rdb, err := connect(url)
+	if err != nil {
+		return false, err
+	}
+	defer rdb.Close()
+	n, err := rdb.SRem(ctx, jobsKey, job).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis: %w", err)
+	}
+	iter := rdb.Scan(ctx, 0, escapeGlob(prefixOf(job))+"*", 1000).Iterator()
+	var keys []string
+	found := n > 0
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+				return found, err
+			}
+			keys, found = keys[:0], true
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return found, fmt.Errorf("redis: %w", err)
+	}
+	if len(keys) > 0 {
+		found = true
+		if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+			return found, fmt.Errorf("redis: %w", err)
+		}
+	}
+	return found, nil
+}
+
+// escapeGlob escapes the characters SCAN's MATCH treats as a pattern.
+func escapeGlob(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Records calls put with every record of a job, in the order they were
+// stored. A stored record that is not valid JSON of a record is an error.
+func Records(ctx context.Context, url, job string, put func(results.Record) error) error {
+	rdb, err := connect(url)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	ok, err := rdb.SIsMember(ctx, jobsKey, job).Result()
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("redis: no job %q", job)
+	}
+	key, start := prefixOf(job)+"res", "-"
+	for {
+		msgs, err := rdb.XRangeN(ctx, key, start, "+", 1000).Result()
+		if err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		for _, m := range msgs {
+			raw, _ := m.Values["r"].(string)
+			var r results.Record
+			if err := json.Unmarshal([]byte(raw), &r); err != nil || r.URL == "" {
+				return fmt.Errorf("redis: job %s: record %s is not a record: %.80q", job, m.ID, raw)
+			}
+			if err := put(r); err != nil {
+				return err
+			}
+		}
+		if len(msgs) < 1000 {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID
+	}
+}

@@ -1,0 +1,470 @@
+package redis
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/crawlkit/crawl/crawler"
+	"github.com/crawlkit/crawl/results"
+)
+
+// wireTask is a task as it is stored in the job, as JSON.
+type wireTask struct {
+	URL      string `json:"u"`
+	Depth    int    `json:"d,omitempty"`
+	Parent   string `json:"p,omitempty"`
+	Key      string `json:"k"`
+	Source   string `json:"s,omitempty"`
+	Err      string `json:"e,omitempty"`
+	Host     string `json:"h,omitempty"` // for max-pages-per-host
+	Extended uint8  `json:"x,omitempty"`
+}
+
+// frontierState is this worker's side of the job's frontier.
+type frontierState struct {
+	mu      sync.Mutex
+	buf     []crawler.Task    // read from the job, not yet handed out
+	held    map[string]string // entry IDs read and not finished -> URL
+	ids     map[string]string // URL of a task handed out -> its entry ID
+	stopped bool
+	loading bool // seeds are being added
+
+	seeds []string // addSeeds arguments waiting to be sent
+
+	hbStart sync.Once
+	hbStop  chan struct{}
+	hbOnce  sync.Once
+}
+
+func (f *frontierState) init() {
+	f.held = make(map[string]string)
+	f.ids = make(map[string]string)
+	f.hbStop = make(chan struct{})
+}
+
+func (f *frontierState) stopHeartbeat() { f.hbOnce.Do(func() { close(f.hbStop) }) }
+
+// seedBatch is how many seeds go to Redis in one script call.
+const seedBatch = 256
+
+// keyHash is the seen-set's field for a dedup key: 96 bits of its SHA-256,
+// the same in every worker.
+func keyHash(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return string(h[:12])
+}
+
+// spelling is 32 bits of the hash of a URL as it was spelled.
+func spelling(raw string) string {
+	h := sha256.Sum256([]byte(raw))
+	return string(h[:4])
+}
+
+func (j *Job) wire(t crawler.Task) (string, error) {
+	w := wireTask{URL: t.URL, Depth: t.Depth, Parent: t.Parent, Key: t.Key, Source: t.Source, Err: t.Err, Extended: t.Extended}
+	if j.set.MaxPagesPerHost > 0 {
+		w.Host = crawler.HostOfKey(t.Key)
+	}
+	b, err := json.Marshal(w)
+	return string(b), err
+}
+
+func (j *Job) limits() []any {
+	return []any{j.set.MaxPages, j.set.MaxPagesPerHost}
+}
+
+// Add queues a seed (depth 0), or offers a discovered task as a link of no
+// page in particular. Seeds are sent in batches; Close sends the last.
+func (j *Job) Add(ctx context.Context, t crawler.Task) (bool, error) {
+	if t.Path != "" {
+		return false, fmt.Errorf("%s: a local file cannot be crawled by a shared job", t.Path)
+	}
+	if t.Done != nil {
+		return false, fmt.Errorf("%s: a shared job keeps its own records and cannot resume from a file", t.URL)
+	}
+	task, err := j.wire(t)
+	if err != nil {
+		return false, err
+	}
+	if t.Depth > 0 {
+		return true, j.offer(ctx, "", 0, nil, crawler.Page{Links: []crawler.Task{t}})
+	}
+	f := &j.front
+	f.mu.Lock()
+	first := !f.loading
+	f.loading = true
+	f.seeds = append(f.seeds, keyHash(t.Key), spelling(t.URL), task)
+	full := len(f.seeds) >= 3*seedBatch
+	f.mu.Unlock()
+	if first {
+		j.startHeartbeat()
+	}
+	if full {
+		return true, j.flushSeeds(ctx)
+	}
+	return true, nil
+}
+
+// flushSeeds sends the seeds waiting.
+func (j *Job) flushSeeds(ctx context.Context) error {
+	f := &j.front
+	f.mu.Lock()
+	batch := f.seeds
+	f.seeds = nil
+	f.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	args := append(j.limits(), j.worker, j.lease.Milliseconds())
+	for _, a := range batch {
+		args = append(args, a)
+	}
+	return j.do(ctx, func(ctx context.Context) error {
+		return addSeeds.Run(ctx, j.rdb, j.keys, args...).Err()
+	})
+}
+
+// Frontier returns the job's frontier, for crawler.Config.Frontier.
+func (j *Job) Frontier() crawler.Frontier { return frontier{j} }
+
+// frontier is the job as a crawler.Frontier, whose Close ends the seeds,
+// not the connection.
+type frontier struct{ *Job }
+
+func (f frontier) Close(ctx context.Context) error { return f.closeSeeds(ctx) }
+
+// closeSeeds sends the last seeds and stops counting this worker as one
+// adding seeds, which holds the deeper links back.
+func (j *Job) closeSeeds(ctx context.Context) error {
+	if err := j.flushSeeds(ctx); err != nil {
+		return err
+	}
+	j.front.mu.Lock()
+	j.front.loading = false
+	j.front.mu.Unlock()
+	return j.do(ctx, func(ctx context.Context) error {
+		return j.rdb.ZRem(ctx, j.prefix+"loaders", j.worker).Err()
+	})
+}
+
+// Claim marks the key of a page reached by a redirect as taken.
+func (j *Job) Claim(ctx context.Context, key string) (bool, error) {
+	var added bool
+	err := j.do(ctx, func(ctx context.Context) error {
+		ok, err := j.rdb.HSetNX(ctx, j.prefix+"seen", keyHash(key), "t").Result()
+		added = ok
+		return err
+	})
+	return added, err
+}
+
+// Skip counts a URL not followed (an estimate: HyperLogLog, ±1%).
+func (j *Job) Skip(ctx context.Context, key, reason string) error {
+	return j.offer(ctx, "", 0, nil, crawler.Page{NotFollowed: []crawler.NotFollowed{{Key: key, Reason: reason}}})
+}
+
+// Next returns a task of the job, blocking until there is one; it returns
+// crawler.ErrDrained once the job is finished or this worker was stopped.
+func (j *Job) Next(ctx context.Context) (crawler.Task, error) {
+	j.startHeartbeat()
+	f := &j.front
+	for {
+		f.mu.Lock()
+		if f.stopped {
+			f.mu.Unlock()
+			return crawler.Task{}, crawler.ErrDrained
+		}
+		if len(f.buf) > 0 {
+			t := f.buf[0]
+			f.buf = f.buf[1:]
+			f.mu.Unlock()
+			return t, nil
+		}
+		f.mu.Unlock()
+		done, err := j.claim(ctx)
+		if err != nil || done {
+			if done {
+				err = crawler.ErrDrained
+			}
+			return crawler.Task{}, err
+		}
+	}
+}
+
+// claim reads tasks into the buffer, or waits for some to be queued, and
+// reports whether the job is finished.
+func (j *Job) claim(ctx context.Context) (bool, error) {
+	var res []any
+	err := j.do(ctx, func(ctx context.Context) error {
+		v, err := claim.Run(ctx, j.rdb, j.keys, append(j.limits(), j.worker, j.batch, j.lease.Milliseconds(), j.maxDel)...).Slice()
+		res = v
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("redis claim: %w", err)
+	}
+	switch res[0].(int64) {
+	case 1:
+		return false, j.buffer(res[1].([]any))
+	case 2:
+		return true, nil
+	}
+	// Nothing to do yet: wait for an entry to be queued, or for the
+	// counts to change (a page ends), and ask again.
+	var streams []goredis.XStream
+	err = j.do(ctx, func(ctx context.Context) error {
+		s, err := j.rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{
+			Group: "g", Consumer: j.worker, Streams: []string{j.prefix + "q", ">"}, Count: int64(j.batch), Block: 100 * time.Millisecond,
+		}).Result()
+		if err == goredis.Nil {
+			err = nil
+		}
+		streams = s
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("redis read: %w", err)
+	}
+	for _, s := range streams {
+		for _, m := range s.Messages {
+			j.hold(m.ID, m.Values)
+		}
+	}
+	return false, nil
+}
+
+// buffer takes the entries a script returned.
+func (j *Job) buffer(entries []any) error {
+	for _, e := range entries {
+		pair, ok := e.([]any)
+		if !ok || len(pair) != 2 {
+			return fmt.Errorf("redis claim: unexpected entry %v", e)
+		}
+		id, _ := pair[0].(string)
+		fields, _ := pair[1].([]any)
+		values := make(map[string]any, len(fields)/2)
+		for i := 0; i+1 < len(fields); i += 2 {
+			k, _ := fields[i].(string)
+			values[k] = fields[i+1]
+		}
+		j.hold(id, values)
+	}
+	return nil
+}
+
+// hold decodes an entry into a task and buffers it. An entry that is not a
+// task as this package writes them is acknowledged and dropped, saying so:
+// entries are data, validated, never code.
+func (j *Job) hold(id string, values map[string]any) {
+	raw, _ := values["t"].(string)
+	var w wireTask
+	if err := json.Unmarshal([]byte(raw), &w); err != nil || w.URL == "" || w.Key == "" || w.Depth < 0 {
+		j.log.Warn("redis: dropping an entry that is not a task", "id", id, "entry", raw)
+		j.do(context.Background(), func(ctx context.Context) error {
+			return j.rdb.XAck(ctx, j.prefix+"q", "g", id).Err()
+		})
+		return
+	}
+	t := crawler.Task{Seed: crawler.Seed{URL: w.URL, Source: w.Source, Err: w.Err}, Depth: w.Depth, Parent: w.Parent, Key: w.Key, Extended: w.Extended}
+	if values["dup"] != nil {
+		t.DuplicateOf = w.Key
+	}
+	if s, ok := values["skip"].(string); ok {
+		t.Skip = s
+	}
+	f := &j.front
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, dup := f.ids[t.URL]; dup {
+		// Read twice (a reply lost and the script run again): the
+		// second copy is someone's to reclaim, not ours to fetch twice.
+		return
+	}
+	f.held[id] = t.URL
+	f.ids[t.URL] = id
+	f.buf = append(f.buf, t)
+}
+
+// Done ends a task: record, links and acknowledgement in one step. A task
+// interrupted before it was crawled goes back to the job instead.
+func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
+	f := &j.front
+	f.mu.Lock()
+	id := f.ids[t.URL]
+	f.mu.Unlock()
+	if id == "" {
+		return fmt.Errorf("redis: %s was not handed out by this worker", t.URL)
+	}
+	var err error
+	if p.Record != nil && p.Record.Error == crawler.ErrInterrupted.Error() {
+		err = j.releaseIDs(ctx, []string{id})
+	} else {
+		err = j.offer(ctx, id, t.Depth, p.Record, p)
+	}
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	delete(f.ids, t.URL)
+	delete(f.held, id)
+	f.mu.Unlock()
+	return nil
+}
+
+// offer runs the finish script for entry id (none when "").
+func (j *Job) offer(ctx context.Context, id string, depth int, rec *results.Record, p crawler.Page) error {
+	args := append(j.limits(), id, depth)
+	failed := "0"
+	if rec != nil {
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		args = append(args, string(b))
+		if !rec.OK() {
+			failed = "1"
+		}
+	} else {
+		args = append(args, "")
+	}
+	args = append(args, failed, len(p.Links))
+	for _, l := range p.Links {
+		task, err := j.wire(l)
+		if err != nil {
+			return err
+		}
+		args = append(args, keyHash(l.Key), l.Depth, task)
+	}
+	for _, n := range p.NotFollowed {
+		args = append(args, keyHash(n.Key), n.Reason)
+	}
+	err := j.do(ctx, func(ctx context.Context) error {
+		return finish.Run(ctx, j.rdb, j.keys, args...).Err()
+	})
+	if err != nil {
+		return fmt.Errorf("redis finish: %w", err)
+	}
+	return nil
+}
+
+// Stop hands out no more tasks; those read and not handed out go back to
+// the job at once.
+func (j *Job) Stop() {
+	f := &j.front
+	f.mu.Lock()
+	f.stopped = true
+	var ids []string
+	for _, t := range f.buf {
+		ids = append(ids, f.ids[t.URL])
+		delete(f.held, f.ids[t.URL])
+		delete(f.ids, t.URL)
+	}
+	f.buf = nil
+	f.mu.Unlock()
+	if len(ids) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := j.releaseIDs(ctx, ids); err != nil {
+			j.log.Warn("redis: entries not released; others take them after the lease", "error", err)
+		}
+	}
+}
+
+// releaseIDs gives entries back to the job at once.
+func (j *Job) releaseIDs(ctx context.Context, ids []string) error {
+	args := j.limits()
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return j.do(ctx, func(ctx context.Context) error {
+		return release.Run(ctx, j.rdb, j.keys, args...).Err()
+	})
+}
+
+// releaseAll gives back every entry this worker still holds.
+func (j *Job) releaseAll(ctx context.Context) error {
+	f := &j.front
+	f.mu.Lock()
+	ids := make([]string, 0, len(f.held))
+	for id := range f.held {
+		ids = append(ids, id)
+	}
+	f.held = make(map[string]string)
+	f.ids = make(map[string]string)
+	f.buf = nil
+	f.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	return j.releaseIDs(ctx, ids)
+}
+
+// startHeartbeat starts, once, the goroutine that keeps this worker's
+// entries (and its place among the workers adding seeds) from looking
+// abandoned: a third of the lease apart, their idle time is reset.
+func (j *Job) startHeartbeat() {
+	j.front.hbStart.Do(func() { go j.heartbeat() })
+}
+
+func (j *Job) heartbeat() {
+	tick := time.NewTicker(j.lease / 3)
+	defer tick.Stop()
+	for {
+		j.beat()
+		select {
+		case <-tick.C:
+		case <-j.front.hbStop:
+			return
+		}
+	}
+}
+
+// beat resets the idle time of the entries held, and renews the leases.
+func (j *Job) beat() {
+	f := &j.front
+	f.mu.Lock()
+	ids := make([]string, 0, len(f.held))
+	for id := range f.held {
+		ids = append(ids, id)
+	}
+	loading := f.loading
+	f.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), j.lease/3)
+	defer cancel()
+	j.trips.Add(1)
+	pipe := j.rdb.Pipeline()
+	until := float64(time.Now().Add(j.lease).UnixMilli())
+	pipe.ZAdd(ctx, j.prefix+"workers", goredis.Z{Score: until, Member: j.worker})
+	if loading {
+		pipe.ZAdd(ctx, j.prefix+"loaders", goredis.Z{Score: until, Member: j.worker})
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		pipe.XClaimJustID(ctx, &goredis.XClaimArgs{Stream: j.prefix + "q", Group: "g", Consumer: j.worker, MinIdle: 0, Messages: ids[:n]})
+		ids = ids[n:]
+	}
+	if _, err := pipe.Exec(ctx); err != nil && transient(err) {
+		j.log.Warn("redis: heartbeat failed", "error", err)
+	}
+}
+
+// NoteError keeps the last error of a task that is being retried, for its
+// dead-letter record should its worker stop.
+func (j *Job) NoteError(ctx context.Context, t crawler.Task, msg string) {
+	f := &j.front
+	f.mu.Lock()
+	id := f.ids[t.URL]
+	f.mu.Unlock()
+	if id == "" {
+		return
+	}
+	j.do(ctx, func(ctx context.Context) error {
+		return j.rdb.HSet(ctx, j.prefix+"errs", id, msg).Err()
+	})
+}

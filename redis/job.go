@@ -1,0 +1,299 @@
+// Package redis keeps a crawl job in Redis, so that many crawl processes,
+// on one machine or many, crawl it together: the frontier (a stream with a
+// consumer group, beside the seen-set and the depth counts), the records,
+// the robots.txt files and the politeness limits. It implements the
+// crawler's Frontier, RobotsStore and HostLimiter; cmd/crawl wires it in.
+//
+// Every change to the job's state is one Lua script, atomic in Redis, and a
+// URL's entry is acknowledged only in the same step that stores its record
+// and queues its links. Entries held by a worker that stopped are reclaimed
+// after a lease; the job is finished when the counts in Redis say nothing
+// is queued, proposed or pending, never on a timer.
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultLease         = 60 * time.Second
+	DefaultMaxDeliveries = 5
+	DefaultBatch         = 8
+)
+
+// Options say which job to open and how to take part in it.
+type Options struct {
+	// URL is the server: redis://[user:pass@]host:port/db, or rediss://
+	// for TLS.
+	URL string
+	// Job names the job: letters, digits, '.', '_' and '-', up to 64.
+	Job string
+	// Settings are what every worker of the job must agree on; they are
+	// stored with the job by its first worker, and Open refuses others.
+	Settings Settings
+	// Lease is how long an entry may go without its worker's heartbeat
+	// before another worker takes it over. Default 60s.
+	Lease time.Duration
+	// MaxDeliveries is how many times an entry is handed out before it is
+	// recorded as a dead letter instead. Default 5.
+	MaxDeliveries int
+	// Batch is how many entries a worker reads at once. Default 8.
+	Batch int
+	// Logger gets the outages of Redis at Warn. Default: discard.
+	Logger *slog.Logger
+}
+
+// Settings are the parts of a crawl's configuration that decide which pages
+// it crawls, and so must be the same in every worker of a job.
+type Settings struct {
+	Depth           int      `json:"depth"`
+	Scope           string   `json:"scope"`
+	Include         []string `json:"include,omitempty"`
+	Exclude         []string `json:"exclude,omitempty"`
+	SortQuery       bool     `json:"sort_query,omitempty"`
+	StripParams     []string `json:"strip_params,omitempty"`
+	MaxPages        int      `json:"max_pages,omitempty"`
+	MaxPagesPerHost int      `json:"max_pages_per_host,omitempty"`
+	Sitemap         bool     `json:"sitemap,omitempty"`
+	IgnoreRobots    bool     `json:"ignore_robots,omitempty"`
+}
+
+// ErrSettings is wrapped by Open's error when the job was started with
+// other settings.
+var ErrSettings = errors.New("the job was started with other settings")
+
+var jobName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// jobsKey is the set of job names, for List.
+const jobsKey = "crawl:jobs"
+
+// Job is one worker's connection to a job. Its methods are safe for
+// concurrent use.
+type Job struct {
+	rdb    *goredis.Client
+	name   string
+	prefix string // "crawl:{name}:"
+	worker string // this worker's consumer name
+	set    Settings
+	lease  time.Duration
+	maxDel int
+	batch  int
+	log    *slog.Logger
+	keys   []string // {prefix}, for the scripts
+
+	trips atomic.Int64 // round trips to Redis
+
+	downMu sync.Mutex
+	down   bool // Redis is unreachable, and that has been said
+
+	front frontierState
+}
+
+// Open connects to the job, creating it with opt.Settings if it is new, and
+// refuses when it exists with other settings.
+func Open(ctx context.Context, opt Options) (*Job, error) {
+	if !jobName.MatchString(opt.Job) {
+		return nil, fmt.Errorf("job name %q: use letters, digits, '.', '_' and '-', up to 64", opt.Job)
+	}
+	ro, err := goredis.ParseURL(opt.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	ro.MaxRetries = -1 // the job retries, knowing which steps may be repeated
+	j := &Job{
+		rdb:    goredis.NewClient(ro),
+		name:   opt.Job,
+		prefix: "crawl:{" + opt.Job + "}:",
+		worker: workerName(),
+		set:    opt.Settings,
+		lease:  cmpOr(opt.Lease, DefaultLease),
+		maxDel: cmpOr(opt.MaxDeliveries, DefaultMaxDeliveries),
+		batch:  cmpOr(opt.Batch, DefaultBatch),
+		log:    opt.Logger,
+	}
+	if j.log == nil {
+		j.log = slog.New(slog.DiscardHandler)
+	}
+	j.keys = []string{j.prefix}
+	j.front.init()
+	if err := j.create(ctx); err != nil {
+		j.rdb.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// workerName is unique to this process: host, pid and a random part.
+func workerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// create stores the settings if the job is new, checks them if not, and
+// makes the consumer group.
+func (j *Job) create(ctx context.Context) error {
+	want, err := json.Marshal(j.set)
+	if err != nil {
+		return err
+	}
+	var got string
+	err = j.do(ctx, func(ctx context.Context) error {
+		pipe := j.rdb.TxPipeline()
+		pipe.SetNX(ctx, j.prefix+"cfg", want, 0)
+		get := pipe.Get(ctx, j.prefix+"cfg")
+		pipe.SAdd(ctx, jobsKey, j.name)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+		got = get.Val()
+		err := j.rdb.XGroupCreateMkStream(ctx, j.prefix+"q", "g", "0").Err()
+		if err != nil && strings.HasPrefix(err.Error(), "BUSYGROUP") {
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("open job %s: %w", j.name, err)
+	}
+	if got != string(want) {
+		var stored Settings
+		json.Unmarshal([]byte(got), &stored)
+		return fmt.Errorf("job %s: %w: %s", j.name, ErrSettings, settingsDiff(stored, j.set))
+	}
+	return nil
+}
+
+// settingsDiff says how two settings differ, as the flags that set them.
+func settingsDiff(stored, mine Settings) string {
+	var diffs []string
+	add := func(flag string, a, b any) {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			diffs = append(diffs, fmt.Sprintf("%s is %v in the job, %v here", flag, a, b))
+		}
+	}
+	add("--depth", stored.Depth, mine.Depth)
+	add("--scope", stored.Scope, mine.Scope)
+	add("--include", stored.Include, mine.Include)
+	add("--exclude", stored.Exclude, mine.Exclude)
+	add("--sort-query", stored.SortQuery, mine.SortQuery)
+	add("--strip-param", stored.StripParams, mine.StripParams)
+	add("--max-pages", stored.MaxPages, mine.MaxPages)
+	add("--max-pages-per-host", stored.MaxPagesPerHost, mine.MaxPagesPerHost)
+	add("--sitemap", stored.Sitemap, mine.Sitemap)
+	add("--ignore-robots", stored.IgnoreRobots, mine.IgnoreRobots)
+	if len(diffs) == 0 {
+		return "they could not be read"
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// Name is the job's name; Worker is this worker's consumer name.
+func (j *Job) Name() string   { return j.name }
+func (j *Job) Worker() string { return j.worker }
+
+// RoundTrips counts the requests this worker sent to Redis (a pipeline is
+// one).
+func (j *Job) RoundTrips() int64 { return j.trips.Load() }
+
+// Close ends this worker's part: its unfinished entries go back to the job
+// at once, and its connections are closed.
+func (j *Job) Close(ctx context.Context) error {
+	err := j.releaseAll(ctx)
+	j.front.stopHeartbeat()
+	if err == nil {
+		err = j.do(ctx, func(ctx context.Context) error {
+			pipe := j.rdb.Pipeline()
+			pipe.ZRem(ctx, j.prefix+"workers", j.worker)
+			pipe.ZRem(ctx, j.prefix+"loaders", j.worker)
+			_, err := pipe.Exec(ctx)
+			return err
+		})
+	}
+	return errors.Join(err, j.rdb.Close())
+}
+
+// do runs op until it succeeds, retrying with backoff while Redis cannot be
+// reached (or is loading its data after a restart), and saying so once per
+// outage; any other error is returned. Every op must be safe to repeat.
+func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
+	wait := 50 * time.Millisecond
+	for {
+		j.trips.Add(1)
+		err := op(ctx)
+		if err == nil || !transient(err) {
+			j.up()
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		j.downMu.Lock()
+		if !j.down {
+			j.down = true
+			j.log.Warn("redis unreachable; keeping in-flight pages and retrying", "error", err)
+		}
+		j.downMu.Unlock()
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// up notes that Redis answered, saying so after an outage.
+func (j *Job) up() {
+	j.downMu.Lock()
+	defer j.downMu.Unlock()
+	if j.down {
+		j.down = false
+		j.log.Warn("redis reachable again; continuing")
+	}
+}
+
+// transient reports whether err is Redis being out of reach for now.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, goredis.Nil) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	var rerr goredis.Error
+	if errors.As(err, &rerr) {
+		return false // an answer from Redis: the command itself failed
+	}
+	return true // the connection: refused, reset, closed, timed out
+}
