@@ -316,7 +316,10 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf 
 		if !rec.OK() {
 			c.failed.Add(1)
 		}
-		if !r.interrupted() {
+		// An interrupted run follows no more links, which a resumed one
+		// finds again in the records; a shared job goes on in other
+		// processes, which need them now.
+		if !r.interrupted() || r.shared {
 			c.follow(j.task, rec, &p)
 			c.sitemaps(ctx, r, j, rec.FinalURL, buf, &p)
 		}

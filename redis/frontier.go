@@ -34,6 +34,7 @@ type frontierState struct {
 	ids     map[string]string // URL of a task handed out -> its entry ID
 	stopped bool
 	loading bool // seeds are being added
+	closed  bool // all this worker's seeds are added
 
 	seeds []string // addSeeds arguments waiting to be sent
 
@@ -99,12 +100,23 @@ func (j *Job) Add(ctx context.Context, t crawler.Task) (bool, error) {
 	f.mu.Lock()
 	first := !f.loading
 	f.loading = true
+	f.mu.Unlock()
+	if first {
+		// Counted as adding seeds before the first is sent, so that no
+		// worker takes the job for finished, or opens a deeper depth,
+		// while this one's seeds are on their way.
+		err := j.do(ctx, func(ctx context.Context) error {
+			return j.rdb.ZAdd(ctx, j.prefix+"loaders", goredis.Z{Score: float64(time.Now().Add(j.lease).UnixMilli()), Member: j.worker}).Err()
+		})
+		if err != nil {
+			return false, err
+		}
+		j.startHeartbeat()
+	}
+	f.mu.Lock()
 	f.seeds = append(f.seeds, keyHash(t.Key), spelling(t.URL), task)
 	full := len(f.seeds) >= 3*seedBatch
 	f.mu.Unlock()
-	if first {
-		j.startHeartbeat()
-	}
 	if full {
 		return true, j.flushSeeds(ctx)
 	}
@@ -146,7 +158,7 @@ func (j *Job) closeSeeds(ctx context.Context) error {
 		return err
 	}
 	j.front.mu.Lock()
-	j.front.loading = false
+	j.front.loading, j.front.closed = false, true
 	j.front.mu.Unlock()
 	return j.do(ctx, func(ctx context.Context) error {
 		return j.rdb.ZRem(ctx, j.prefix+"loaders", j.worker).Err()
@@ -186,13 +198,25 @@ func (j *Job) Next(ctx context.Context) (crawler.Task, error) {
 			f.mu.Unlock()
 			return t, nil
 		}
+		closed, waiting := f.closed, len(f.seeds) > 0
 		f.mu.Unlock()
-		done, err := j.claim(ctx)
-		if err != nil || done {
-			if done {
-				err = crawler.ErrDrained
+		if waiting { // nothing to hand out: send the seeds read so far
+			if err := j.flushSeeds(ctx); err != nil {
+				return crawler.Task{}, err
 			}
+		}
+		done, err := j.claim(ctx)
+		switch {
+		case err != nil:
 			return crawler.Task{}, err
+		case done && closed:
+			return crawler.Task{}, crawler.ErrDrained
+		case done:
+			// This worker's seeds are still coming (a slow pipe), or
+			// have not started to.
+			if err := j.idle(ctx); err != nil {
+				return crawler.Task{}, err
+			}
 		}
 	}
 }
@@ -217,8 +241,13 @@ func (j *Job) claim(ctx context.Context) (bool, error) {
 	}
 	// Nothing to do yet: wait for an entry to be queued, or for the
 	// counts to change (a page ends), and ask again.
+	return false, j.idle(ctx)
+}
+
+// idle waits up to 100 ms for an entry to be queued, and takes it.
+func (j *Job) idle(ctx context.Context) error {
 	var streams []goredis.XStream
-	err = j.do(ctx, func(ctx context.Context) error {
+	err := j.do(ctx, func(ctx context.Context) error {
 		s, err := j.rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{
 			Group: "g", Consumer: j.worker, Streams: []string{j.prefix + "q", ">"}, Count: int64(j.batch), Block: 100 * time.Millisecond,
 		}).Result()
@@ -229,14 +258,14 @@ func (j *Job) claim(ctx context.Context) (bool, error) {
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("redis read: %w", err)
+		return fmt.Errorf("redis read: %w", err)
 	}
 	for _, s := range streams {
 		for _, m := range s.Messages {
 			j.hold(m.ID, m.Values)
 		}
 	}
-	return false, nil
+	return nil
 }
 
 // buffer takes the entries a script returned.

@@ -142,6 +142,7 @@ func TestDeadLetterAfterMaxDeliveries(t *testing.T) {
 	// a worker killed by the page would.
 	for i := range 3 {
 		w := openJob(t, srv, "dl", opt)
+		w.Frontier().Close(ctx) // no seeds of its own
 		tk, err := w.Next(ctx)
 		if err != nil || tk.URL != seed.URL {
 			t.Fatalf("delivery %d: %+v, %v", i+1, tk, err)
@@ -155,6 +156,7 @@ func TestDeadLetterAfterMaxDeliveries(t *testing.T) {
 		w.front.mu.Unlock()
 	}
 	last := openJob(t, srv, "dl", opt)
+	last.Frontier().Close(ctx)
 	if tk, err := last.Next(ctx); !errors.Is(err, crawler.ErrDrained) {
 		t.Fatalf("Next = %+v, %v; want the job finished", tk, err)
 	}
@@ -183,6 +185,7 @@ func TestStopReleasesAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := openJob(t, srv, "rel", opt)
+	b.Frontier().Close(ctx)
 	var got []string
 	for range 4 {
 		tk, err := b.Next(ctx)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,15 +16,27 @@ import (
 
 // export writes the JSON object keyed by URL from a JSON lines file:
 // crawl export [-o FILE] RESULTS.jsonl.
-func export(args []string, stdout io.Writer) error {
+func export(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := pflag.NewFlagSet("crawl export", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	output := fs.StringP("output", "o", "-", "write the JSON object to `FILE` (- for stdout), atomically")
+	redisURL := fs.String("redis", "", "export the records of the shared job --job on the Redis server at `URL` instead")
+	job := fs.String("job", "", "with --redis: the job's `NAME`")
+	format := fs.StringP("format", "f", "", "with --redis: json or jsonl (default json, or jsonl for an output ending in .jsonl)")
 	if err := fs.Parse(args); errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stdout, "Usage: crawl export [-o FILE] RESULTS.jsonl\n\nWrites the JSON object keyed by URL that a crawl with -f json would have\nwritten, from its JSON lines output (the last record of a URL wins).\n\n%s", fs.FlagUsages())
+		fmt.Fprintf(stdout, "Usage: crawl export [-o FILE] RESULTS.jsonl\n       crawl export --redis URL --job NAME [-f json|jsonl] [-o FILE]\n\nWrites the JSON object keyed by URL that a crawl with -f json would have\nwritten, from its JSON lines output (the last record of a URL wins), or\nthe output a local run of a shared job would have written.\n\n%s", fs.FlagUsages())
 		return nil
 	} else if err != nil {
 		return usagef("export: %v", err)
+	}
+	if *redisURL != "" {
+		if *job == "" || fs.NArg() != 0 {
+			return usagef("export --redis: want --job NAME and no file, as in: crawl export --redis URL --job NAME -o out.json")
+		}
+		return exportShared(ctx, *redisURL, *job, *output, *format, stdout)
+	}
+	if *job != "" || *format != "" {
+		return usagef("export: --job and --format go with --redis")
 	}
 	if fs.NArg() != 1 {
 		return usagef("export: want one JSON lines file, as in: crawl export results.jsonl")

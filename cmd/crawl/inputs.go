@@ -65,7 +65,7 @@ func openInputs(o *options, stdin io.Reader, warn func(string)) (*inputs, error)
 			return nil, usagef("%s is not an .html file: did you mean -i %s?", arg, arg)
 		}
 	}
-	if len(o.args) == 0 && len(o.inputs) == 0 {
+	if len(o.args) == 0 && len(o.inputs) == 0 && o.redis == "" { // a worker may join without inputs
 		if isTerminal(stdin) {
 			return nil, usagef("no URLs: give URLs or .html files as arguments, -i FILE, or pipe URLs to stdin")
 		}

@@ -41,6 +41,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return 0, err
 	}
+	if o.redis != "" {
+		return crawlShared(ctx, o, cfg, stdin, stderr)
+	}
 	c, err := crawler.New(cfg)
 	if err != nil {
 		return 0, usagef("%v", err)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/crawlkit/crawl/crawler"
+	"github.com/crawlkit/crawl/redis"
 )
 
 // Exit codes; DESIGN.md lists them.
@@ -58,6 +59,10 @@ type options struct {
 	insecure       bool
 	caCert         string
 	proxy          string
+	redis          string
+	job            string
+	redisLease     time.Duration
+	redisDeliver   int
 	quiet          bool
 	noProgress     bool
 	verbose        bool
@@ -113,6 +118,10 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.proxy, "proxy", "", "reach hosts through the proxy at `URL` (http://, https://, socks5://, socks5h://, user:pass@ allowed), or none; default: HTTP_PROXY, HTTPS_PROXY and NO_PROXY")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify TLS certificates (the summary says so)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
+	fs.StringVar(&o.redis, "redis", "", "crawl the shared job --job on the Redis server at `URL` (redis://[user:pass@]host:port/db, rediss:// for TLS) with other workers; records go to Redis (see crawl export)")
+	fs.StringVar(&o.job, "job", "", "with --redis: the job's `NAME` (letters, digits, . _ -)")
+	fs.DurationVar(&o.redisLease, "redis-lease", redis.DefaultLease, "with --redis: how long a worker's URLs may go without its heartbeat before others take them over")
+	fs.IntVar(&o.redisDeliver, "redis-deliveries", redis.DefaultMaxDeliveries, "with --redis: hand a URL out at most `N` times, then record it as a dead letter")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing on stderr but errors")
 	fs.BoolVar(&o.noProgress, "no-progress", false, "do not show the progress bar")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "log every URL with the fetcher that handled it")
@@ -186,6 +195,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.resume && (o.format != "jsonl" || o.output == "-") {
 		return nil, usagef("--resume needs a JSON lines output file: -f jsonl -o FILE")
+	}
+	if err := o.checkShared(fs); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -278,7 +290,11 @@ func orNone(n int) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `Usage: crawl [flags] [URL | FILE.html | DIR ...]
+       crawl --redis URL --job NAME [flags] [URL ...]
        crawl export [-o FILE] RESULTS.jsonl
+       crawl export --redis URL --job NAME [-o FILE]
+       crawl jobs --redis URL
+       crawl job rm --redis URL --job NAME
 
 Fetches each URL and reports the ids of its <button> elements and the
 targets of its <a href> links, as JSON keyed by URL. Local .html files and
@@ -288,7 +304,11 @@ URLs are read from stdin, one per line.
 Flags:
 %s
 crawl export turns a JSON lines file into the JSON object keyed by URL
-(the last record of a URL wins), e.g. after a crawl resumed with --resume.
+(the last record of a URL wins), e.g. after a crawl resumed with --resume;
+with --redis it writes a shared job's records, as a local run would have.
+
+With --redis, any number of crawl processes, on any machines, crawl one
+job together until it is finished; URLs come only from arguments and -i.
 
 Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
 2 usage error, 1 fatal error, 130 interrupted (results so far are written).
@@ -297,8 +317,17 @@ Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
 
 // run is the whole command, testable in-process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "export" {
-		if err := export(args[1:], stdout); err != nil {
+	if len(args) > 0 && (args[0] == "export" || args[0] == "jobs" || args[0] == "job") {
+		var err error
+		switch args[0] {
+		case "export":
+			err = export(ctx, args[1:], stdout)
+		case "jobs":
+			err = listJobs(ctx, args[1:], stdout)
+		default:
+			err = jobCommand(ctx, args[1:], stdout)
+		}
+		if err != nil {
 			return fail(stderr, err)
 		}
 		return exitOK

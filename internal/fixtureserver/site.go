@@ -22,6 +22,9 @@ type Site struct {
 	n, links int
 	latency  time.Duration
 	hits     []atomic.Int32
+	robots   atomic.Int32 // requests for /robots.txt
+	inflight atomic.Int32 // page requests being answered
+	peak     atomic.Int32 // the most of them at once
 	srv      *http.Server
 	ln       net.Listener
 	done     chan struct{}
@@ -80,6 +83,12 @@ func (s *Site) Fetched() (pages, requests int) {
 	return pages, requests
 }
 
+// RobotsHits is the number of requests for /robots.txt.
+func (s *Site) RobotsHits() int { return int(s.robots.Load()) }
+
+// PeakInFlight is the most page requests the site answered at once.
+func (s *Site) PeakInFlight() int { return int(s.peak.Load()) }
+
 // Close stops the server.
 func (s *Site) Close() error {
 	err := s.srv.Close()
@@ -91,12 +100,19 @@ func (s *Site) Close() error {
 var siteForms = []string{"/~s/J", "J", "/%7Es/J", "http://HOST/~s/J#top", "./J#section-2", "HTTP://HOST/~s/J", "../~s/J", "/%7es/J#x"}
 
 func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/robots.txt" {
+		s.robots.Add(1)
+	}
 	n := Page(r.URL.Path)
 	if n < 0 || n >= s.n {
 		http.NotFound(w, r)
 		return
 	}
 	s.hits[n].Add(1)
+	in := s.inflight.Add(1)
+	defer s.inflight.Add(-1)
+	for p := s.peak.Load(); in > p && !s.peak.CompareAndSwap(p, in); p = s.peak.Load() {
+	}
 	if s.latency > 0 {
 		time.Sleep(s.latency)
 	}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/crawlkit/crawl/internal/fixtureserver"
+	"github.com/crawlkit/crawl/internal/redistest"
+	"github.com/crawlkit/crawl/results"
+)
+
+// worker is a crawl process of a shared job.
+type worker struct {
+	cmd    *exec.Cmd
+	stderr bytes.Buffer
+	done   chan struct{}
+	code   int
+}
+
+func startWorker(t *testing.T, args ...string) *worker {
+	t.Helper()
+	w := &worker{cmd: exec.Command(binary, args...), done: make(chan struct{})}
+	w.cmd.Stderr = &w.stderr
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(w.done)
+		w.cmd.Wait()
+		w.code = w.cmd.ProcessState.ExitCode()
+	}()
+	t.Cleanup(func() { w.cmd.Process.Kill(); <-w.done })
+	return w
+}
+
+// wait waits for the worker to exit, failing the test after limit.
+func (w *worker) wait(t *testing.T, limit time.Duration) int {
+	t.Helper()
+	select {
+	case <-w.done:
+		return w.code
+	case <-time.After(limit):
+		w.cmd.Process.Kill()
+		<-w.done
+		t.Fatalf("worker did not finish in %v:\n%s", limit, w.stderr.String())
+		return -1
+	}
+}
+
+// waitRecords waits until the job has stored at least n records.
+func waitRecords(t *testing.T, srv *redistest.Server, job string, n int64) {
+	t.Helper()
+	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got, _ := rdb.XLen(context.Background(), "crawl:{"+job+"}:res").Result(); got >= n {
+			return
+		}
+	}
+	t.Fatalf("the job never had %d records", n)
+}
+
+// exportJob runs crawl export and returns the records of the JSON object.
+func exportJob(t *testing.T, srv *redistest.Server, job, out string) []results.Record {
+	t.Helper()
+	res := runBinary(t, "", "export", "--redis", srv.URL(), "--job", job, "-o", out)
+	if res.code != 0 {
+		t.Fatalf("export: exit %d\n%s", res.code, res.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]results.Record
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("export is not a JSON object: %v", err)
+	}
+	recs := make([]results.Record, 0, len(m))
+	for u, r := range m {
+		r.URL = u
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// sharedCrawl crawls a 20,000-page site at depth 4 with three workers, and
+// calls fault while they are at it. It checks that the export is exactly
+// the BFS page set, and returns the site for the hit counts.
+func sharedCrawl(t *testing.T, srv *redistest.Server, lease string, fault func(workers []*worker)) *fixtureserver.Site {
+	if testing.Short() {
+		t.Skip("a 20,000-page crawl")
+	}
+	s := startSite(t, 20000, 20, 3*time.Millisecond)
+	args := []string{"--redis", srv.URL(), "--job", "site", "--redis-lease", lease, "-d", "4", "-c", "16", "--per-host", "64", "-q", s.URL(0)}
+	var workers []*worker
+	for range 3 {
+		workers = append(workers, startWorker(t, args...))
+	}
+	fault(workers)
+	for i, w := range workers {
+		if code := w.wait(t, 5*time.Minute); code != 0 && code != -1 && w.cmd.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Errorf("worker %d: exit %d\n%s", i, code, w.stderr.String())
+		}
+	}
+	dir := t.TempDir()
+	recs := exportJob(t, srv, "site", filepath.Join(dir, "a.json"))
+	checkSiteRecords(t, s, 4, recs)
+	again := exportJob(t, srv, "site", filepath.Join(dir, "b.json"))
+	a, _ := os.ReadFile(filepath.Join(dir, "a.json"))
+	b, _ := os.ReadFile(filepath.Join(dir, "b.json"))
+	if len(again) != len(recs) || !bytes.Equal(a, b) {
+		t.Errorf("two exports differ")
+	}
+	return s
+}
+
+// maxHits returns the most times a page of the BFS set was fetched, and how
+// many were fetched more than once.
+func maxHits(s *fixtureserver.Site, depth int) (most, twice int) {
+	for n := range s.BFS(depth) {
+		h := s.Hits(n)
+		most = max(most, h)
+		if h > 1 {
+			twice++
+		}
+	}
+	return most, twice
+}
+
+func TestSharedWorkerKilled(t *testing.T) {
+	srv := redistest.Start(t, false)
+	s := sharedCrawl(t, srv, "2s", func(workers []*worker) {
+		waitRecords(t, srv, "site", 4000)
+		workers[0].cmd.Process.Signal(syscall.SIGKILL)
+	})
+	most, twice := maxHits(s, 4)
+	t.Logf("worker 0 killed; %d pages fetched twice", twice)
+	if most > 2 || twice > 16*2 {
+		t.Errorf("a page fetched %d times, %d pages more than once; only the killed worker's in-flight pages may be fetched twice", most, twice)
+	}
+}
+
+func TestSharedRedisRestarted(t *testing.T) {
+	srv := redistest.Start(t, true)
+	s := sharedCrawl(t, srv, "20s", func([]*worker) {
+		waitRecords(t, srv, "site", 4000)
+		srv.Kill()
+		time.Sleep(time.Second)
+		srv.Restart()
+	})
+	if most, twice := maxHits(s, 4); most > 2 {
+		t.Errorf("a page fetched %d times (%d more than once)", most, twice)
+	}
+}
+
+// TestSharedSameSeedsAtOnce starts three workers at the same moment with the
+// same inputs: each URL is queued once, so fetched once, and robots.txt is
+// fetched once for the job.
+func TestSharedSameSeedsAtOnce(t *testing.T) {
+	srv := redistest.Start(t, false)
+	s := startSite(t, 3000, 5, time.Millisecond)
+	list := filepath.Join(t.TempDir(), "urls.txt")
+	var b strings.Builder
+	for i := range 500 {
+		fmt.Fprintln(&b, s.URL(i))
+	}
+	os.WriteFile(list, []byte(b.String()), 0o666)
+	args := []string{"--redis", srv.URL(), "--job", "same", "-d", "1", "-c", "8", "--per-host", "3", "-q", "-i", list}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var workers []*worker
+	for range 3 {
+		w := &worker{cmd: exec.Command(binary, args...), done: make(chan struct{})}
+		w.cmd.Stderr = &w.stderr
+		workers = append(workers, w)
+		wg.Go(func() {
+			<-start
+			w.cmd.Run()
+			w.code = w.cmd.ProcessState.ExitCode()
+			close(w.done)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, w := range workers {
+		if w.code != 0 {
+			t.Fatalf("worker %d: exit %d\n%s", i, w.code, w.stderr.String())
+		}
+	}
+	recs := exportJob(t, srv, "same", filepath.Join(t.TempDir(), "out.json"))
+	want := map[int]bool{}
+	for i := range 500 {
+		want[i] = true
+		for _, j := range s.Links(i) {
+			want[j] = true
+		}
+	}
+	if len(recs) != len(want) {
+		t.Errorf("%d records, want %d", len(recs), len(want))
+	}
+	for _, r := range recs {
+		u, _ := url.Parse(r.URL)
+		if n := fixtureserver.Page(u.Path); s.Hits(n) != 1 {
+			t.Errorf("page %d fetched %d times", n, s.Hits(n))
+		}
+	}
+	if n := s.RobotsHits(); n != 1 {
+		t.Errorf("robots.txt fetched %d times by the job, want once", n)
+	}
+	if p := s.PeakInFlight(); p > 3 {
+		t.Errorf("%d requests at once to the host, --per-host 3 across the job", p)
+	}
+}
+
+func TestSharedSettingsMismatch(t *testing.T) {
+	srv := redistest.Start(t, false)
+	s := startSite(t, 10, 2, 0)
+	if res := runBinary(t, "", "--redis", srv.URL(), "--job", "j", "-d", "2", "-q", s.URL(0)); res.code != 0 {
+		t.Fatalf("first worker: exit %d\n%s", res.code, res.stderr)
+	}
+	res := runBinary(t, "", "--redis", srv.URL(), "--job", "j", "-d", "3", "-q", s.URL(0))
+	if res.code != 2 || !strings.Contains(res.stderr, "--depth is 2 in the job, 3 here") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	jobs := runBinary(t, "", "jobs", "--redis", srv.URL())
+	if jobs.code != 0 || !strings.Contains(jobs.stdout, "j ") || !strings.Contains(jobs.stdout, "finished") {
+		t.Fatalf("crawl jobs: exit %d\n%s%s", jobs.code, jobs.stdout, jobs.stderr)
+	}
+	if rm := runBinary(t, "", "job", "rm", "--redis", srv.URL(), "--job", "j"); rm.code != 0 {
+		t.Fatalf("job rm: exit %d\n%s", rm.code, rm.stderr)
+	}
+	if rm := runBinary(t, "", "job", "rm", "--redis", srv.URL(), "--job", "j"); rm.code != 1 {
+		t.Fatalf("second job rm: exit %d, want 1", rm.code)
+	}
+}
+
+// TestSharedSIGINTReleases interrupts one of two workers: the URLs it held
+// go to the other at once, long before the 10-minute lease.
+func TestSharedSIGINTReleases(t *testing.T) {
+	srv := redistest.Start(t, false)
+	s := startSite(t, 600, 3, 50*time.Millisecond)
+	args := []string{"--redis", srv.URL(), "--job", "int", "--redis-lease", "10m", "-d", "50", "-c", "8", "--per-host", "16", "-q", s.URL(0)}
+	a := startWorker(t, args...)
+	waitRecords(t, srv, "int", 20)
+	b := startWorker(t, args...)
+	time.Sleep(200 * time.Millisecond)
+	a.cmd.Process.Signal(syscall.SIGINT)
+	if code := a.wait(t, 30*time.Second); code != 130 {
+		t.Fatalf("interrupted worker: exit %d\n%s", code, a.stderr.String())
+	}
+	if code := b.wait(t, 2*time.Minute); code != 0 {
+		t.Fatalf("other worker: exit %d\n%s", code, b.stderr.String())
+	}
+	checkSiteRecords(t, s, 50, exportJob(t, srv, "int", filepath.Join(t.TempDir(), "out.json")))
+}
