@@ -120,6 +120,12 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 		sink:    sink,
 		stopped: ctx.Done(),
 	}
+	if r.shared {
+		// Tasks held here are no other process's to take: hold enough
+		// to keep the fetchers busy, so that the job's last pages are
+		// spread over all its workers.
+		r.sched.limit = 2 * c.cfg.Concurrency
+	}
 	var mem *memFrontier
 	if !r.shared {
 		mem = newMemFrontier(frontierLimits{

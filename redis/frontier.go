@@ -19,7 +19,7 @@ type wireTask struct {
 	URL      string `json:"u"`
 	Depth    int    `json:"d,omitempty"`
 	Parent   string `json:"p,omitempty"`
-	Key      string `json:"k"`
+	Key      string `json:"k,omitempty"` // omitted when it is URL, as it mostly is
 	Source   string `json:"s,omitempty"`
 	Err      string `json:"e,omitempty"`
 	Host     string `json:"h,omitempty"` // for max-pages-per-host
@@ -68,7 +68,10 @@ func spelling(raw string) string {
 }
 
 func (j *Job) wire(t crawler.Task) (string, error) {
-	w := wireTask{URL: t.URL, Depth: t.Depth, Parent: t.Parent, Key: t.Key, Source: t.Source, Err: t.Err, Extended: t.Extended}
+	w := wireTask{URL: t.URL, Depth: t.Depth, Parent: t.Parent, Source: t.Source, Err: t.Err, Extended: t.Extended}
+	if t.Key != t.URL {
+		w.Key = t.Key
+	}
 	if j.set.MaxPagesPerHost > 0 {
 		w.Host = crawler.HostOfKey(t.Key)
 	}
@@ -169,8 +172,8 @@ func (j *Job) closeSeeds(ctx context.Context) error {
 func (j *Job) Claim(ctx context.Context, key string) (bool, error) {
 	var added bool
 	err := j.do(ctx, func(ctx context.Context) error {
-		ok, err := j.rdb.HSetNX(ctx, j.prefix+"seen", keyHash(key), "t").Result()
-		added = ok
+		n, err := claimKey.Run(ctx, j.rdb, []string{j.prefix + "seen"}, keyHash(key)).Int()
+		added = n == 1
 		return err
 	})
 	return added, err
@@ -293,7 +296,11 @@ func (j *Job) buffer(entries []any) error {
 func (j *Job) hold(id string, values map[string]any) {
 	raw, _ := values["t"].(string)
 	var w wireTask
-	if err := json.Unmarshal([]byte(raw), &w); err != nil || w.URL == "" || w.Key == "" || w.Depth < 0 {
+	err := json.Unmarshal([]byte(raw), &w)
+	if w.Key == "" {
+		w.Key = w.URL
+	}
+	if err != nil || w.URL == "" || w.Depth < 0 {
 		j.log.Warn("redis: dropping an entry that is not a task", "id", id, "entry", raw)
 		j.do(context.Background(), func(ctx context.Context) error {
 			return j.rdb.XAck(ctx, j.prefix+"q", "g", id).Err()

@@ -96,7 +96,8 @@ type Job struct {
 	log    *slog.Logger
 	keys   []string // {prefix}, for the scripts
 
-	trips atomic.Int64 // round trips to Redis
+	trips    atomic.Int64   // round trips to Redis
+	releases sync.WaitGroup // slots being given back
 
 	downMu sync.Mutex
 	down   bool // Redis is unreachable, and that has been said
@@ -223,6 +224,7 @@ func (j *Job) RoundTrips() int64 { return j.trips.Load() }
 // Close ends this worker's part: its unfinished entries go back to the job
 // at once, and its connections are closed.
 func (j *Job) Close(ctx context.Context) error {
+	j.releases.Wait()
 	err := j.releaseAll(ctx)
 	j.front.stopHeartbeat()
 	if err == nil {

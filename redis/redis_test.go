@@ -203,3 +203,26 @@ func TestStopReleasesAtOnce(t *testing.T) {
 		t.Fatalf("Next = %v", err)
 	}
 }
+
+// TestRedirectClaim checks that a redirect target is taken once, also when
+// it was only proposed so far.
+func TestRedirectClaim(t *testing.T) {
+	srv := redistest.Start(t, false)
+	ctx := context.Background()
+	j := openJob(t, srv, "claim", Options{})
+	for _, c := range []struct {
+		key  string
+		want bool
+	}{{"http://a/x", true}, {"http://a/x", false}, {"http://a/y", true}} {
+		if got, err := j.Claim(ctx, c.key); err != nil || got != c.want {
+			t.Errorf("Claim(%s) = %v, %v; want %v", c.key, got, err, c.want)
+		}
+	}
+	// A proposal (a link waiting for its depth's turn) is not yet taken.
+	if err := j.rdb.HSet(ctx, j.prefix+"seen", keyHash("http://a/z"), "p3").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := j.Claim(ctx, "http://a/z"); !got {
+		t.Error("a proposed page was not taken by the redirect")
+	}
+}

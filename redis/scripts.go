@@ -266,6 +266,16 @@ end
 return n
 `)
 
+// claimKey takes a page reached by a redirect: new, or only proposed so
+// far, it is taken now (its proposal is then dropped when its turn comes).
+// KEYS[1] is the seen-set, ARGV[1] the key hash. It returns 1 when taken.
+var claimKey = goredis.NewScript(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v and string.sub(v, 1, 1) ~= 'p' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 't')
+return 1
+`)
+
 // acquire lets a request to an origin start, or says how long to wait.
 // ARGV: origin, token, per-host limit, interval ms, slot lease ms. It
 // returns the ms to wait before asking again (-1: go now). A request that

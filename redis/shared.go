@@ -106,11 +106,17 @@ func (j *Job) Acquire(ctx context.Context, origin string, perHost int, interval 
 			return nil, ctx.Err()
 		}
 	}
+	// The slot is given back off the fetcher's path: the next request
+	// need not wait for this one's round trip.
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), j.lease)
-		defer cancel()
-		j.do(ctx, func(ctx context.Context) error {
-			return j.rdb.ZRem(ctx, j.prefix+"slots:"+origin, token).Err()
-		})
+		j.releases.Add(1)
+		go func() {
+			defer j.releases.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), j.lease)
+			defer cancel()
+			j.do(ctx, func(ctx context.Context) error {
+				return j.rdb.ZRem(ctx, j.prefix+"slots:"+origin, token).Err()
+			})
+		}()
 	}, nil
 }

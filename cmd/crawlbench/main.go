@@ -60,7 +60,7 @@ func main() {
 	}
 	defer l.close()
 
-	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site")
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site; S is three workers of a shared job on a local redis-server, and RMEM what a 1,000,000-URL job holds in Redis")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
 	flag.Parse()
@@ -110,6 +110,18 @@ func main() {
 			if err := runSiteScenario(l, sc, bins, dir, *runs); err != nil {
 				log.Fatalf("scenario %s: %v", sc.name, err)
 			}
+		}
+	}
+	if want["S"] {
+		fmt.Printf("\n| scenario | setting | distinct pages | requests | wall | pages/s | vs the Little's-law ceiling | redis round trips a page |\n")
+		fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|\n")
+		if err := runShared(bins["crawl"], dir, *runs); err != nil {
+			log.Fatalf("scenario S: %v", err)
+		}
+	}
+	if want["RMEM"] {
+		if err := runRedisMemory(dir); err != nil {
+			log.Fatalf("scenario RMEM: %v", err)
 		}
 	}
 	if peaks["D10k"] > 0 && peaks["D100k"] > 0 {

@@ -1,9 +1,10 @@
-// Package redistest starts a real redis-server for tests, on a free
-// loopback port in a temporary directory, and stops it when the test ends.
+// Package redistest starts real redis-server processes, for tests and
+// benchmarks: on a free loopback port, in a directory of their own.
 package redistest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,9 +15,8 @@ import (
 	"time"
 )
 
-// Server is a redis-server process started by a test.
+// Server is a redis-server process.
 type Server struct {
-	t    testing.TB
 	dir  string
 	port int
 	aof  bool
@@ -24,24 +24,32 @@ type Server struct {
 	done chan struct{}
 }
 
-// Start starts a redis-server, with an append-only file when aof is set,
-// or skips the test when there is no redis-server to start (.ci/run
-// installs one).
+// Start starts a redis-server for a test, with an append-only file when
+// aof is set, and kills it when the test ends. It skips the test when
+// there is no redis-server to start (.ci/run installs one).
 func Start(t testing.TB, aof bool) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not installed (apt-get install -y redis-server)")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := Launch(t.TempDir(), aof)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &Server{t: t, dir: t.TempDir(), port: port, aof: aof}
-	s.start()
 	t.Cleanup(s.Kill)
 	return s
+}
+
+// Launch starts a redis-server keeping its files in dir.
+func Launch(dir string, aof bool) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &Server{dir: dir, port: port, aof: aof}
+	return s, s.start()
 }
 
 // URL is the server's redis:// URL.
@@ -50,8 +58,7 @@ func (s *Server) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.p
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
 
-func (s *Server) start() {
-	s.t.Helper()
+func (s *Server) start() error {
 	args := []string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--save", "", "--daemonize", "no", "--protected-mode", "no", "--logfile", filepath.Join(s.dir, "redis.log")}
 	if s.aof {
@@ -59,19 +66,18 @@ func (s *Server) start() {
 	}
 	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
+		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(s.cmd, s.done)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if s.ping() {
-			return
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-	s.t.Fatalf("redis-server did not answer PING: %s", log)
+	s.Kill()
+	return errors.New("redis-server did not answer PING: " + string(log))
 }
 
 // ping reports whether the server answers PING with PONG (not LOADING).
@@ -99,7 +105,4 @@ func (s *Server) Kill() {
 
 // Restart starts the server again after Kill, on the same port and
 // directory, so that it reloads its append-only file.
-func (s *Server) Restart() {
-	s.t.Helper()
-	s.start()
-}
+func (s *Server) Restart() error { return s.start() }
