@@ -11,7 +11,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/crawlkit/crawl/crawler"
-	"github.com/crawlkit/crawl/results"
 )
 
 // wireTask is a task as it is stored in the job, as JSON.
@@ -97,7 +96,7 @@ func (j *Job) Add(ctx context.Context, t crawler.Task) (bool, error) {
 		return false, err
 	}
 	if t.Depth > 0 {
-		return true, j.offer(ctx, "", 0, nil, crawler.Page{Links: []crawler.Task{t}})
+		return true, j.offer(ctx, "", 0, crawler.Page{Links: []crawler.Task{t}})
 	}
 	f := &j.front
 	f.mu.Lock()
@@ -181,13 +180,16 @@ func (j *Job) Claim(ctx context.Context, key string) (bool, error) {
 
 // Skip counts a URL not followed (an estimate: HyperLogLog, ±1%).
 func (j *Job) Skip(ctx context.Context, key, reason string) error {
-	return j.offer(ctx, "", 0, nil, crawler.Page{NotFollowed: []crawler.NotFollowed{{Key: key, Reason: reason}}})
+	return j.offer(ctx, "", 0, crawler.Page{NotFollowed: []crawler.NotFollowed{{Key: key, Reason: reason}}})
 }
 
 // Next returns a task of the job, blocking until there is one; it returns
 // crawler.ErrDrained once the job is finished or this worker was stopped.
 func (j *Job) Next(ctx context.Context) (crawler.Task, error) {
 	j.startHeartbeat()
+	if err := j.failed(); err != nil {
+		return crawler.Task{}, err
+	}
 	f := &j.front
 	for {
 		f.mu.Lock()
@@ -328,8 +330,14 @@ func (j *Job) hold(id string, values map[string]any) {
 }
 
 // Done ends a task: record, links and acknowledgement in one step. A task
-// interrupted before it was crawled goes back to the job instead.
+// interrupted before it was crawled goes back to the job instead. The step
+// is sent to Redis in the background, so that the fetcher goes on to its
+// next page at once; an error it meets is returned by the next call to
+// Next or Done, and by Close, which waits for them all.
 func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
+	if err := j.failed(); err != nil {
+		return err
+	}
 	f := &j.front
 	f.mu.Lock()
 	id := f.ids[t.URL]
@@ -337,30 +345,63 @@ func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
 	if id == "" {
 		return fmt.Errorf("redis: %s was not handed out by this worker", t.URL)
 	}
-	var err error
+	var send func(context.Context) error
 	if p.Record != nil && p.Record.Error == crawler.ErrInterrupted.Error() {
-		err = j.releaseIDs(ctx, []string{id})
+		send = func(ctx context.Context) error { return j.releaseIDs(ctx, []string{id}) }
 	} else {
-		err = j.offer(ctx, id, t.Depth, p.Record, p)
+		args, err := j.finishArgs(id, t.Depth, p)
+		if err != nil {
+			return err
+		}
+		send = func(ctx context.Context) error { return j.runFinish(ctx, args) }
 	}
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	delete(f.ids, t.URL)
-	delete(f.held, id)
-	f.mu.Unlock()
+	j.finishing.Add(1)
+	go func() {
+		defer j.finishing.Done()
+		if err := send(ctx); err != nil {
+			j.fail(err)
+			return
+		}
+		f.mu.Lock()
+		delete(f.ids, t.URL)
+		delete(f.held, id)
+		f.mu.Unlock()
+	}()
 	return nil
 }
 
-// offer runs the finish script for entry id (none when "").
-func (j *Job) offer(ctx context.Context, id string, depth int, rec *results.Record, p crawler.Page) error {
+// fail keeps the first error of a step sent in the background.
+func (j *Job) fail(err error) {
+	j.errMu.Lock()
+	defer j.errMu.Unlock()
+	if j.err == nil {
+		j.err = err
+	}
+}
+
+func (j *Job) failed() error {
+	j.errMu.Lock()
+	defer j.errMu.Unlock()
+	return j.err
+}
+
+// offer runs the finish script for entry id (none when "") and waits.
+func (j *Job) offer(ctx context.Context, id string, depth int, p crawler.Page) error {
+	args, err := j.finishArgs(id, depth, p)
+	if err != nil {
+		return err
+	}
+	return j.runFinish(ctx, args)
+}
+
+// finishArgs are the finish script's arguments for entry id.
+func (j *Job) finishArgs(id string, depth int, p crawler.Page) ([]any, error) {
 	args := append(j.limits(), id, depth)
 	failed := "0"
-	if rec != nil {
+	if rec := p.Record; rec != nil {
 		b, err := json.Marshal(rec)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		args = append(args, string(b))
 		if !rec.OK() {
@@ -373,13 +414,17 @@ func (j *Job) offer(ctx context.Context, id string, depth int, rec *results.Reco
 	for _, l := range p.Links {
 		task, err := j.wire(l)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		args = append(args, keyHash(l.Key), l.Depth, task)
 	}
 	for _, n := range p.NotFollowed {
 		args = append(args, keyHash(n.Key), n.Reason)
 	}
+	return args, nil
+}
+
+func (j *Job) runFinish(ctx context.Context, args []any) error {
 	err := j.do(ctx, func(ctx context.Context) error {
 		return finish.Run(ctx, j.rdb, j.keys, args...).Err()
 	})

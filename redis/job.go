@@ -96,8 +96,12 @@ type Job struct {
 	log    *slog.Logger
 	keys   []string // {prefix}, for the scripts
 
-	trips    atomic.Int64   // round trips to Redis
-	releases sync.WaitGroup // slots being given back
+	trips     atomic.Int64   // round trips to Redis
+	releases  sync.WaitGroup // slots being given back
+	finishing sync.WaitGroup // tasks' ends being sent
+
+	errMu sync.Mutex
+	err   error // the first error of a step sent in the background
 
 	downMu sync.Mutex
 	down   bool // Redis is unreachable, and that has been said
@@ -225,7 +229,8 @@ func (j *Job) RoundTrips() int64 { return j.trips.Load() }
 // at once, and its connections are closed.
 func (j *Job) Close(ctx context.Context) error {
 	j.releases.Wait()
-	err := j.releaseAll(ctx)
+	j.finishing.Wait()
+	err := errors.Join(j.failed(), j.releaseAll(ctx))
 	j.front.stopHeartbeat()
 	if err == nil {
 		err = j.do(ctx, func(ctx context.Context) error {

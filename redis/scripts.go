@@ -90,9 +90,19 @@ local function take(kh, d, task, val)
   pend(d, 1)
   return 1
 end
+-- direct reports whether a link of depth d is taken at once: nothing
+-- shallower can still reach it. Taking links does not change the answer,
+-- so a page's links, all of one depth, ask once (cached in the table).
+local function direct(d, cache)
+  if cache[d] == nil then
+    local lp = lowest(P .. 'pdepths')
+    cache[d] = gate_open(d) and (lp == nil or lp >= d)
+  end
+  return cache[d]
+end
 -- propose offers a discovered task: taken at once when nothing shallower
 -- can still reach it, else kept as a proposal at its depth.
-local function propose(kh, d, task)
+local function propose(kh, d, task, cache)
   local v = redis.call('HGET', P .. 'seen', kh)
   if v then
     if string.sub(v, 1, 1) ~= 'p' or tonumber(string.sub(v, 2)) <= d then return 0 end
@@ -101,8 +111,7 @@ local function propose(kh, d, task)
     redis.call('PFADD', P .. 'skip:max-pages', kh)
     return 0
   end
-  local lp = lowest(P .. 'pdepths')
-  if gate_open(d) and (lp == nil or lp >= d) then return take(kh, d, task, 't') end
+  if direct(d, cache) then return take(kh, d, task, 't') end
   redis.call('HSET', P .. 'seen', kh, 'p' .. d)
   redis.call('RPUSH', P .. 'prop:' .. d, kh .. task)
   redis.call('ZADD', P .. 'pdepths', d, d)
@@ -184,8 +193,9 @@ if rec ~= '' then
 end
 local links = tonumber(ARGV[7])
 local i = 8
+local cache = {}
 for n = 1, links do
-  propose(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2])
+  propose(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], cache)
   i = i + 3
 end
 while i < #ARGV do
