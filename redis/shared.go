@@ -22,8 +22,7 @@ const robotsLock = 2 * time.Minute
 // has expired. The others wait for it.
 func (j *Job) Robots(ctx context.Context, origin string, fetch func() crawler.RobotsFile) (crawler.RobotsFile, error) {
 	key, lock := j.prefix+"robots", j.prefix+"rlock:"+origin
-	wait := 20 * time.Millisecond
-	for {
+	stored := func() (crawler.RobotsFile, bool, error) {
 		var raw string
 		err := j.do(ctx, func(ctx context.Context) error {
 			v, err := j.rdb.HGet(ctx, key, origin).Result()
@@ -33,12 +32,15 @@ func (j *Job) Robots(ctx context.Context, origin string, fetch func() crawler.Ro
 			raw = v
 			return err
 		})
-		if err != nil {
-			return crawler.RobotsFile{}, err
-		}
 		var f crawler.RobotsFile
-		if raw != "" && json.Unmarshal([]byte(raw), &f) == nil && time.Now().Before(f.Expires) {
-			return f, nil
+		fresh := raw != "" && json.Unmarshal([]byte(raw), &f) == nil && time.Now().Before(f.Expires)
+		return f, fresh, err
+	}
+	wait := 20 * time.Millisecond
+	for {
+		f, fresh, err := stored()
+		if err != nil || fresh {
+			return f, err
 		}
 		var mine bool
 		err = j.do(ctx, func(ctx context.Context) error {
@@ -50,6 +52,12 @@ func (j *Job) Robots(ctx context.Context, origin string, fetch func() crawler.Ro
 			return crawler.RobotsFile{}, err
 		}
 		if mine {
+			// Another worker may have stored it between the look and
+			// the lock.
+			if f, fresh, err := stored(); err != nil || fresh {
+				j.do(ctx, func(ctx context.Context) error { return j.rdb.Del(ctx, lock).Err() })
+				return f, err
+			}
 			f := fetch()
 			b, err := json.Marshal(f)
 			if err != nil {
