@@ -60,6 +60,7 @@ func inBodyText(p *parser) bool {
 		return true
 	}
 	p.reconstructActiveFormattingElements()
+	p.addText(d)
 	if p.framesetOK && strings.TrimLeft(d, whitespace) != "" {
 		// There were non-whitespace characters inserted.
 		p.framesetOK = false
@@ -418,7 +419,18 @@ func textIM(p *parser) bool {
 	case EOFToken:
 		p.oe.pop()
 	case TextToken:
-		return true // the element's text, which is not kept
+		d := p.tok.Data
+		if n := p.oe.top(); n.DataAtom == a.Textarea && n.FirstChild == nil {
+			// Ignore a newline at the start of a <textarea> block.
+			if d != "" && d[0] == '\r' {
+				d = d[1:]
+			}
+			if d != "" && d[0] == '\n' {
+				d = d[1:]
+			}
+		}
+		p.addText(strings.ReplaceAll(d, "\x00", "\ufffd"))
+		return true
 	case EndTagToken:
 		p.oe.pop()
 	}

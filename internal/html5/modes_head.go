@@ -113,9 +113,11 @@ func beforeHeadIM(p *parser) bool {
 func inHeadIM(p *parser) bool {
 	switch p.tok.Type {
 	case TextToken:
-		// Leading whitespace would be inserted as text, which is not
-		// kept; the rest is processed below.
-		if p.tok.Data = strings.TrimLeft(p.tok.Data, whitespace); p.tok.Data == "" {
+		// Leading whitespace is inserted as text; the rest is processed
+		// below.
+		s := strings.TrimLeft(p.tok.Data, whitespace)
+		p.addText(p.tok.Data[:len(p.tok.Data)-len(s)])
+		if p.tok.Data = s; s == "" {
 			return true
 		}
 	case StartTagToken:
@@ -246,9 +248,11 @@ func inHeadNoscriptIM(p *parser) bool {
 func afterHeadIM(p *parser) bool {
 	switch p.tok.Type {
 	case TextToken:
-		// Leading whitespace would be inserted as text, which is not
-		// kept; the rest is processed below.
-		if p.tok.Data = strings.TrimLeft(p.tok.Data, whitespace); p.tok.Data == "" {
+		// Leading whitespace is inserted as text; the rest is processed
+		// below.
+		s := strings.TrimLeft(p.tok.Data, whitespace)
+		p.addText(p.tok.Data[:len(p.tok.Data)-len(s)])
+		if p.tok.Data = s; s == "" {
 			return true
 		}
 	case StartTagToken:

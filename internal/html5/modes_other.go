@@ -116,8 +116,8 @@ func inFramesetIM(p *parser) bool {
 	switch p.tok.Type {
 	case CommentToken:
 	case TextToken:
-		// Whitespace would be inserted as text, which is not kept; the
-		// rest is ignored.
+		// Whitespace is inserted as text; the rest is ignored.
+		p.addText(onlyWhitespace(p.tok.Data))
 	case StartTagToken:
 		switch p.tok.DataAtom {
 		case a.Html:
@@ -153,8 +153,8 @@ func afterFramesetIM(p *parser) bool {
 	switch p.tok.Type {
 	case CommentToken:
 	case TextToken:
-		// Whitespace would be inserted as text, which is not kept; the
-		// rest is ignored.
+		// Whitespace is inserted as text; the rest is ignored.
+		p.addText(onlyWhitespace(p.tok.Data))
 	case StartTagToken:
 		switch p.tok.DataAtom {
 		case a.Html:
@@ -241,6 +241,7 @@ func parseForeignContent(p *parser) bool {
 			p.framesetOK = strings.TrimLeft(p.tok.Data, whitespaceOrNUL) == ""
 		}
 		p.tok.Data = strings.Replace(p.tok.Data, "\x00", "\ufffd", -1)
+		p.addText(p.tok.Data)
 	case CommentToken:
 	case StartTagToken:
 		b := breakout[p.tok.Data]
@@ -361,4 +362,15 @@ func (p *parser) parseCurrentToken() {
 		}
 	}
 	p.hasSelfClosingToken = false
+}
+
+// onlyWhitespace returns the whitespace characters of s.
+func onlyWhitespace(s string) string {
+	return strings.Map(func(c rune) rune {
+		switch c {
+		case ' ', '\t', '\n', '\f', '\r':
+			return c
+		}
+		return -1
+	}, s)
 }

@@ -21,6 +21,7 @@ func inTableIM(p *parser) bool {
 		switch p.oe.top().DataAtom {
 		case a.Table, a.Tbody, a.Tfoot, a.Thead, a.Tr:
 			if strings.Trim(p.tok.Data, whitespace) == "" {
+				p.addText(p.tok.Data)
 				return true
 			}
 		}
@@ -144,9 +145,11 @@ func inCaptionIM(p *parser) bool {
 func inColumnGroupIM(p *parser) bool {
 	switch p.tok.Type {
 	case TextToken:
-		// Leading whitespace would be inserted as text, which is not
-		// kept; the rest is processed below.
-		if p.tok.Data = strings.TrimLeft(p.tok.Data, whitespace); p.tok.Data == "" {
+		// Leading whitespace is inserted as text; the rest is processed
+		// below.
+		s := strings.TrimLeft(p.tok.Data, whitespace)
+		p.addText(p.tok.Data[:len(p.tok.Data)-len(s)])
+		if p.tok.Data = s; s == "" {
 			return true
 		}
 	case CommentToken:

@@ -14,15 +14,17 @@ import (
 // NodeType is the type of a Node.
 type NodeType uint8
 
-// The node types; there are no text, comment or doctype nodes.
+// The node types; there are no comment or doctype nodes, and text nodes
+// only when Parser.KeepText asks for them.
 const (
 	DocumentNode NodeType = iota
 	ElementNode
 	scopeMarkerNode
+	TextNode
 )
 
-// Node is an element, or the document. The tree holds elements only: what
-// the tree builder does with them is exact, text is not kept.
+// Node is an element, the document, or (with Parser.KeepText) a run of
+// text. What the tree builder does with elements is exact either way.
 type Node struct {
 	Parent, FirstChild, LastChild, PrevSibling, NextSibling *Node
 
@@ -30,8 +32,12 @@ type Node struct {
 	// Namespace is "" for HTML, "svg" or "math" for foreign elements.
 	Namespace string
 	DataAtom  a.Atom
-	// Data is the tag name (SVG names in their adjusted case).
+	// Data is the tag name (SVG names in their adjusted case), or a text
+	// node's text.
 	Data string
+	// Form is, for a <button> or <input>, the form the parser associated
+	// it with (the form element pointer, which need not be an ancestor).
+	Form *Node
 	// attrLo and attrHi delimit the element's attributes in its
 	// Document's table; a clone shares its original's.
 	attrLo, attrHi int32
@@ -150,7 +156,7 @@ func (ar *arena) new() *Node {
 // clone returns a new element with n's name and attributes.
 func (p *parser) clone(n *Node) *Node {
 	m := p.arena.new()
-	m.Type, m.Namespace, m.DataAtom, m.Data = n.Type, n.Namespace, n.DataAtom, n.Data
+	m.Type, m.Namespace, m.DataAtom, m.Data, m.Form = n.Type, n.Namespace, n.DataAtom, n.Data, n.Form
 	m.attrLo, m.attrHi, m.integrationPoint = n.attrLo, n.attrHi, n.integrationPoint
 	return m
 }

@@ -49,6 +49,10 @@ type token struct {
 // markup). It reuses its memory from one document to the next and is not
 // safe for concurrent use.
 type Parser struct {
+	// KeepText adds text nodes to the tree, for reading elements' text;
+	// without it the tree holds elements only, which is faster.
+	KeepText bool
+
 	p parser
 	z Tokenizer
 }
@@ -69,7 +73,9 @@ func (ps *Parser) Parse(doc []byte) (root *Node, err error) {
 		afe:        p.afe[:0],
 		framesetOK: true,
 		im:         initialIM,
+		keepText:   ps.KeepText,
 	}
+	ps.z.NormalizeNewlines = ps.KeepText
 	p.arena.budget = len(doc)/4 + 1<<16
 	p.doc = p.arena.new()
 	p.doc.Type = DocumentNode

@@ -43,6 +43,11 @@ const (
 // the token's slices are views of it or of scratch space, valid until the
 // next call to Next.
 type Tokenizer struct {
+	// NormalizeNewlines makes Text read CR LF and CR as LF, as a browser's
+	// DOM holds them; off, text is read as it is (for speed: the elements
+	// do not depend on it).
+	NormalizeNewlines bool
+
 	doc        []byte
 	pos        int
 	raw        rawKind
@@ -95,17 +100,18 @@ func (z *Tokenizer) Raw() []byte { return z.doc[z.data.start:z.data.end] }
 // (NUL and CR are left as they are).
 func (z *Tokenizer) Text() []byte {
 	raw := z.Raw()
-	if z.textIsRaw || bytes.IndexByte(raw, '&') < 0 {
+	cr := z.NormalizeNewlines && bytes.IndexByte(raw, '\r') >= 0
+	if !cr && (z.textIsRaw || bytes.IndexByte(raw, '&') < 0) {
 		return raw
 	}
 	z.textBuf = z.textBuf[:0]
 	for len(raw) > 0 {
 		i := bytes.IndexByte(raw, '&')
-		if i < 0 {
-			z.textBuf = append(z.textBuf, raw...)
+		if i < 0 || z.textIsRaw {
+			z.textBuf = appendNewlines(z.textBuf, raw, cr)
 			break
 		}
-		z.textBuf = append(z.textBuf, raw[:i]...)
+		z.textBuf = appendNewlines(z.textBuf, raw[:i], cr)
 		var n int
 		z.textBuf, n = appendCharRef(z.textBuf, raw[i:], false)
 		raw = raw[i+n:]
@@ -397,4 +403,24 @@ func lowerByte(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+// appendNewlines appends b to dst, with CR LF and CR as LF when cr is set,
+// as the input stream's preprocessing does (section 13.2.3.5); a CR that a
+// character reference writes stays.
+func appendNewlines(dst, b []byte, cr bool) []byte {
+	if !cr {
+		return append(dst, b...)
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\r' {
+			dst = append(dst, b[i])
+			continue
+		}
+		dst = append(dst, '\n')
+		if i+1 < len(b) && b[i+1] == '\n' {
+			i++
+		}
+	}
+	return dst
 }

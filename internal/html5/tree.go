@@ -44,6 +44,8 @@ type parser struct {
 	fosterParenting bool
 	// quirks is whether the parser is operating in "quirks mode."
 	quirks bool
+	// keepText adds text nodes (Parser.KeepText).
+	keepText bool
 
 	arena arena
 	names map[string]string // interned names of elements without an atom
@@ -304,11 +306,48 @@ func (p *parser) fosterParent(n *Node) {
 	parent.InsertBefore(n, table)
 }
 
+// addText adds text to the current node's last child if that is text, or
+// else as a new text node, foster parented as elements are. It does nothing
+// unless the parser keeps text. Section 12.2.6.1, "insert a character".
+func (p *parser) addText(text string) {
+	if !p.keepText || text == "" {
+		return
+	}
+	if p.shouldFosterParent() {
+		p.fosterText(text)
+		return
+	}
+	t := p.top()
+	if n := t.LastChild; n != nil && n.Type == TextNode {
+		n.Data += text
+		return
+	}
+	n := p.arena.new()
+	n.Type, n.Data = TextNode, strings.Clone(text) // text is a view of the tokenizer's buffer
+	t.AppendChild(n)
+}
+
+// fosterText foster parents text, joining it to a text node just before
+// the table.
+func (p *parser) fosterText(text string) {
+	n := p.arena.new()
+	n.Type, n.Data = TextNode, strings.Clone(text)
+	p.fosterParent(n)
+	if prev := n.PrevSibling; prev != nil && prev.Type == TextNode {
+		prev.Data += n.Data
+		n.Parent.RemoveChild(n)
+	}
+}
+
 // addElement adds a child element based on the current token.
 func (p *parser) addElement() {
 	n := p.arena.new()
 	n.Type, n.DataAtom, n.Data = ElementNode, p.tok.DataAtom, p.tok.Data
 	n.attrLo, n.attrHi = int32(p.tok.attrLo), int32(p.tok.attrHi)
+	if (n.DataAtom == a.Button || n.DataAtom == a.Input) && p.form != nil && !p.oe.contains(a.Template) &&
+		p.z.LookupAttr(p.tok.attrLo, p.tok.attrHi, "form") < 0 {
+		n.Form = p.form
+	}
 	if kind := rawKindOf(p.tok.DataAtom); kind != rawNone && p.tok.Type == StartTagToken {
 		p.rawElement, p.rawKind = n, kind
 	}
