@@ -32,7 +32,25 @@ type Page struct {
 	Links []string
 	// Charset is the name of the encoding the bytes were decoded with.
 	Charset string
+	// Fields holds, with Options.Fields, each field's values, by name;
+	// a field that matched nothing has an empty list.
+	Fields map[string][]string
+	// ButtonDetails lists, with Options.ButtonDetails, every button a
+	// person could press, with or without an id, in document order.
+	ButtonDetails []Button
 }
+
+// Options ask for more than buttons and links. Both read the same tree
+// the links come from, with its text kept, which costs time: a parse
+// without them keeps elements only.
+type Options struct {
+	// Fields are custom fields (see ParseField).
+	Fields []Field
+	// ButtonDetails lists the page's buttons in detail.
+	ButtonDetails bool
+}
+
+func (o Options) needTree() bool { return len(o.Fields) > 0 || o.ButtonDetails }
 
 // ErrTooComplex is returned, with the part of the page that was parsed, for
 // a document whose markup would build a tree out of proportion to its size
@@ -56,6 +74,7 @@ func Parse(r io.Reader, contentType, docURL string) (*Page, error) {
 // tables, the decoding buffer and the resolver's buffer.
 type extractor struct {
 	parser  html5.Parser
+	root    *html5.Node // the last tree parsed
 	decoded []byte
 	links   []*html5.Node
 	meta    declaredEncoding
@@ -73,12 +92,19 @@ var extractors = sync.Pool{New: func() any { return new(extractor) }}
 // ParseBytes is Parse for a document already in memory. It does not keep or
 // modify data. It may be called from many goroutines at once.
 func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
+	return ParseWith(data, contentType, docURL, Options{})
+}
+
+// ParseWith is ParseBytes with Options: custom fields and button details
+// as well.
+func ParseWith(data []byte, contentType, docURL string, opt Options) (*Page, error) {
 	base, err := weburl.Parse(docURL)
 	if err != nil {
 		return nil, fmt.Errorf("document URL %q: %w", docURL, err)
 	}
 	x := extractors.Get().(*extractor)
 	defer x.release()
+	x.parser.KeepText = opt.needTree()
 	enc, name, certain := determineEncoding(data, contentType, base.Scheme == "file")
 	page, baseNode, parseErr, err := x.extract(data, enc, name)
 	if err != nil {
@@ -108,6 +134,15 @@ func ParseBytes(data []byte, contentType, docURL string) (*Page, error) {
 		}
 	}
 	page.Links = x.resolve(resolver)
+	if opt.needTree() {
+		t := convert(&x.parser, x.root)
+		if len(opt.Fields) > 0 {
+			page.Fields = fields(t, opt.Fields, resolver)
+		}
+		if opt.ButtonDetails {
+			page.ButtonDetails = buttonDetails(t, resolver, base.Href)
+		}
+	}
 	return page, parseErr
 }
 
@@ -123,6 +158,7 @@ func (x *extractor) extract(data []byte, enc encoding.Encoding, name string) (pa
 	if parseErr != nil && !errors.Is(parseErr, html5.ErrTooComplex) {
 		return nil, nil, nil, parseErr
 	}
+	x.root = root
 	x.links, x.meta = x.links[:0], declaredEncoding{}
 	page = &Page{Buttons: []string{}, Charset: name}
 	return page, x.collect(root, page), parseErr, nil
@@ -132,7 +168,7 @@ func (x *extractor) release() {
 	if cap(x.decoded) > 1<<20 {
 		x.decoded = nil // do not pin one huge page's memory
 	}
-	x.links = x.links[:0]
+	x.links, x.root = x.links[:0], nil
 	clear(x.seen)
 	extractors.Put(x)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,9 +19,27 @@ const fixtureBase = "https://fixtures.example/dir/"
 
 // golden is what a fixture page must produce.
 type golden struct {
-	Charset string   `json:"charset"`
-	Button  []string `json:"button"`
-	Link    []string `json:"link"`
+	Charset string              `json:"charset"`
+	Button  []string            `json:"button"`
+	Link    []string            `json:"link"`
+	Fields  map[string][]string `json:"fields"`
+	Buttons []Button            `json:"buttons"`
+}
+
+// goldenFields are the custom fields the golden files hold, as details.mjs
+// asks Chromium for them.
+var goldenFields = []string{"title=title", "heading=h1, h2", "para=p, li", "links=a[href]@href", "images=img@src", "ids=[id]@id"}
+
+func goldenOptions(t *testing.T) Options {
+	opt := Options{ButtonDetails: true}
+	for _, spec := range goldenFields {
+		f, err := ParseField(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Fields = append(opt.Fields, f)
+	}
+	return opt
 }
 
 // TestGolden extracts every page of testdata/html and compares it with its
@@ -38,11 +57,11 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := ParseBytes(data, contentTypeOf(types, name), fixtureBase+name)
+			page, err := ParseWith(data, contentTypeOf(types, name), fixtureBase+name, goldenOptions(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := golden{Charset: page.Charset, Button: page.Buttons, Link: page.Links}
+			got := golden{Charset: page.Charset, Button: page.Buttons, Link: page.Links, Fields: page.Fields, Buttons: page.ButtonDetails}
 			goldenPath := filepath.Join("testdata", "golden", strings.TrimSuffix(name, ".html")+".json")
 			if *update {
 				b, _ := json.MarshalIndent(got, "", "  ")
@@ -64,6 +83,15 @@ func TestGolden(t *testing.T) {
 			compare(t, "charset", []string{got.Charset}, []string{want.Charset})
 			compare(t, "button", got.Button, want.Button)
 			compare(t, "link", got.Link, want.Link)
+			for name, vals := range want.Fields {
+				compare(t, "field "+name, got.Fields[name], vals)
+			}
+			if len(got.Fields) != len(want.Fields) {
+				t.Errorf("%d fields, golden %d", len(got.Fields), len(want.Fields))
+			}
+			if !slices.Equal(got.Buttons, want.Buttons) {
+				t.Errorf("buttons:\n got %+v\nwant %+v", got.Buttons, want.Buttons)
+			}
 		})
 	}
 }

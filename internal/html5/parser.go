@@ -172,3 +172,22 @@ func (p *parser) hiddenInput() bool {
 	i := p.z.LookupAttr(p.tok.attrLo, p.tok.attrHi, "type")
 	return i >= 0 && equalFoldASCII(p.z.AttrValue(i), "hidden")
 }
+
+// Attrs calls fn with the name (lower case) and the decoded value of each
+// of n's attributes, in order; a repeated name is skipped, as the Standard
+// drops it. Both are valid only during the call.
+func (ps *Parser) Attrs(n *Node, fn func(name, value []byte)) {
+	var lower []byte
+	for i := int(n.attrLo); i < int(n.attrHi); i++ {
+		lower = append(lower[:0], ps.z.AttrName(i)...)
+		for k, c := range lower {
+			if 'A' <= c && c <= 'Z' {
+				lower[k] = c + 'a' - 'A'
+			}
+		}
+		if ps.z.LookupAttr(int(n.attrLo), i, unsafe.String(unsafe.SliceData(lower), len(lower))) >= 0 {
+			continue
+		}
+		fn(lower, ps.z.AttrValue(i))
+	}
+}

@@ -1,0 +1,197 @@
+package extract
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/crawlkit/crawl/internal/html5"
+	"github.com/crawlkit/crawl/internal/weburl"
+)
+
+// Field is a custom field of a page: the text, or one attribute, of every
+// element a CSS selector matches, in document order.
+type Field struct {
+	// Name keys the field's values in Page.Fields.
+	Name string
+	// Selector is the CSS selector, as given.
+	Selector string
+	// Attr, when set, is the attribute read instead of the text. The
+	// URL attributes (href, src, action, formaction, poster, cite) are
+	// resolved as links are; an element without the attribute gives
+	// nothing.
+	Attr string
+
+	sel cascadia.Selector
+}
+
+var (
+	fieldName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+	attrName  = regexp.MustCompile(`^[A-Za-z_:][-A-Za-z0-9_:.]*$`)
+)
+
+// reservedNames are not field names: they are the record's own keys, so
+// that a field never reads as one of them where records are flattened.
+var reservedNames = map[string]bool{
+	"url": true, "button": true, "buttons": true, "link": true, "status": true, "final_url": true,
+	"content_type": true, "depth": true, "parent": true, "fetched_at": true, "duration_ms": true,
+	"bytes": true, "attempts": true, "truncated": true, "duplicate_of": true, "skipped": true,
+	"error": true, "fields": true, "kind": true, "value": true,
+}
+
+// ParseField parses a field given as NAME=CSS or NAME=CSS@ATTR. The @ATTR
+// suffix is read as an attribute only when what follows the last @ is an
+// attribute name, so a selector may hold an @ of its own.
+func ParseField(spec string) (Field, error) {
+	name, css, ok := strings.Cut(spec, "=")
+	if !ok {
+		return Field{}, fmt.Errorf("%q: want NAME=CSS or NAME=CSS@ATTR", spec)
+	}
+	attr := ""
+	if i := strings.LastIndexByte(css, '@'); i >= 0 && attrName.MatchString(css[i+1:]) {
+		css, attr = css[:i], css[i+1:]
+	}
+	return NewField(name, css, attr)
+}
+
+// NewField returns the field name of the elements css matches: their text,
+// or their attribute attr when it is not empty.
+func NewField(name, css, attr string) (Field, error) {
+	switch {
+	case !fieldName.MatchString(name):
+		return Field{}, fmt.Errorf("field name %q: use letters, digits, '_' and '-', starting with a letter", name)
+	case reservedNames[strings.ToLower(name)]:
+		return Field{}, fmt.Errorf("field name %q is reserved: it is a key of the record", name)
+	case attr != "" && !attrName.MatchString(attr):
+		return Field{}, fmt.Errorf("field %s: %q is not an attribute name", name, attr)
+	}
+	sel, err := cascadia.Compile(css)
+	if err != nil {
+		return Field{}, fmt.Errorf("field %s: selector %q: %v", name, css, err)
+	}
+	return Field{Name: name, Selector: css, Attr: strings.ToLower(attr), sel: sel}, nil
+}
+
+// urlAttrs are the attributes whose values are URLs, resolved like links.
+var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "formaction": true, "poster": true, "cite": true}
+
+// domTree is the parsed tree as x/net/html nodes, for goquery and
+// cascadia: the same tree, not a second parse, with a map back.
+type domTree struct {
+	root *html.Node
+	from map[*html.Node]*html5.Node
+	to   map[*html5.Node]*html.Node
+}
+
+// convert copies the tree under n (elements, attributes and text; template
+// contents left out, as they are not part of the document) into x/net/html
+// nodes.
+func convert(ps *html5.Parser, n *html5.Node) domTree {
+	t := domTree{root: &html.Node{Type: html.DocumentNode}, from: make(map[*html.Node]*html5.Node), to: make(map[*html5.Node]*html.Node)}
+	var walk func(dst *html.Node, src *html5.Node)
+	walk = func(dst *html.Node, src *html5.Node) {
+		for c := src.FirstChild; c != nil; c = c.NextSibling {
+			var m *html.Node
+			switch c.Type {
+			case html5.TextNode:
+				m = &html.Node{Type: html.TextNode, Data: c.Data}
+			case html5.ElementNode:
+				m = &html.Node{Type: html.ElementNode, Data: c.Data, DataAtom: c.DataAtom, Namespace: c.Namespace}
+				ps.Attrs(c, func(name, value []byte) {
+					m.Attr = append(m.Attr, html.Attribute{Key: string(name), Val: string(value)})
+				})
+				t.from[m], t.to[c] = c, m
+			default:
+				continue
+			}
+			dst.AppendChild(m)
+			if c.Type == html5.ElementNode && !(c.DataAtom == atom.Template && c.Namespace == "") {
+				walk(m, c)
+			}
+		}
+	}
+	walk(t.root, n)
+	return t
+}
+
+// fields reads every field from the tree.
+func fields(t domTree, fs []Field, resolve *weburl.Resolver) map[string][]string {
+	out := make(map[string][]string, len(fs))
+	doc := goquery.NewDocumentFromNode(t.root)
+	for _, f := range fs {
+		vals := []string{}
+		doc.FindMatcher(f.sel).Each(func(_ int, s *goquery.Selection) {
+			n := s.Get(0)
+			if f.Attr == "" {
+				vals = append(vals, Text(n))
+				return
+			}
+			v, ok := s.Attr(f.Attr)
+			if !ok {
+				return
+			}
+			if urlAttrs[f.Attr] {
+				u, err := resolve.Resolve(v)
+				if err != nil {
+					return // not a URL, as a link that is not one is left out
+				}
+				v = u.Href
+			}
+			vals = append(vals, v)
+		})
+		out[f.Name] = vals
+	}
+	return out
+}
+
+// blocks are the elements whose text is set apart from what surrounds it,
+// as a browser lays them out on lines of their own.
+var blocks = map[atom.Atom]bool{
+	atom.Address: true, atom.Article: true, atom.Aside: true, atom.Blockquote: true, atom.Br: true,
+	atom.Dd: true, atom.Details: true, atom.Dialog: true, atom.Div: true, atom.Dl: true, atom.Dt: true,
+	atom.Fieldset: true, atom.Figcaption: true, atom.Figure: true, atom.Footer: true, atom.Form: true,
+	atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true,
+	atom.Header: true, atom.Hr: true, atom.Li: true, atom.Main: true, atom.Nav: true, atom.Ol: true,
+	atom.Option: true, atom.P: true, atom.Pre: true, atom.Section: true, atom.Summary: true,
+	atom.Table: true, atom.Td: true, atom.Th: true, atom.Tr: true, atom.Ul: true, atom.Caption: true,
+}
+
+// hidden are the elements whose text a reader never sees.
+var hidden = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Template: true}
+
+// Text is the text of n as the field values and the button details read
+// it: the text of its descendants in document order, leaving out those
+// inside <script>, <style> and <template> (n's own text counts whatever n
+// is), with a space where a block element (p, div, li, td, h1...) or a
+// <br> begins or ends, then every run of ASCII whitespace made one space
+// and the ends trimmed.
+func Text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+			case c.Type != html.ElementNode || c.Namespace == "" && hidden[c.DataAtom]:
+			case c.Namespace == "" && blocks[c.DataAtom]:
+				b.WriteByte(' ')
+				walk(c)
+				b.WriteByte(' ')
+			default:
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return strings.Join(strings.FieldsFunc(b.String(), isASCIISpace), " ")
+}
+
+func isASCIISpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r'
+}
