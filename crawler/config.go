@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"runtime/debug"
 	"time"
+
+	"github.com/crawlkit/crawl/extract"
 )
 
 // Config says how to crawl. The zero value of every field means its default,
@@ -132,6 +134,12 @@ type Config struct {
 	// holds PerHost and Rate (and Crawl-delay) for all of them together.
 	Robots  RobotsStore
 	Limiter HostLimiter
+	// Select are custom fields read from every HTML page into the
+	// record's Fields (see extract.ParseField); ButtonDetails lists its
+	// buttons in detail in Buttons. Both keep text in the parse tree,
+	// which costs time; without them it holds elements only.
+	Select        []extract.Field
+	ButtonDetails bool
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string
@@ -172,6 +180,18 @@ func (c Config) withDefaults() (Config, error) {
 	for _, p := range c.StripParams {
 		check(p != "", "strip param: empty name")
 	}
+	// The fields are made again, so that one built by hand (not by
+	// extract.ParseField) is checked and compiled too.
+	names := map[string]bool{}
+	fields := make([]extract.Field, 0, len(c.Select))
+	for _, f := range c.Select {
+		g, err := extract.NewField(f.Name, f.Selector, f.Attr)
+		check(err == nil, "select: %v", err)
+		check(!names[f.Name], "select: field %s given twice", f.Name)
+		names[f.Name] = true
+		fields = append(fields, g)
+	}
+	c.Select = fields
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}

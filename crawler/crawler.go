@@ -415,10 +415,10 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		rec.Error = ErrInterrupted.Error()
 		return outcome{rec: rec}
 	}
-	page, err := extract.ParseBytes(resp.body, resp.contentType, resp.finalURL)
+	page, err := extract.ParseWith(resp.body, resp.contentType, resp.finalURL, extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails})
 	<-c.parsing
 	if page != nil {
-		rec.Button, rec.Link = page.Buttons, page.Links
+		rec.Button, rec.Link, rec.Fields, rec.Buttons = page.Buttons, page.Links, page.Fields, page.ButtonDetails
 	}
 	if err != nil {
 		rec.Error = "extract: " + err.Error()

@@ -4,9 +4,12 @@
 package results
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/crawlkit/crawl/extract"
 )
 
 // Record is what crawl reports for one URL: the button ids and links found on
@@ -18,13 +21,19 @@ import (
 type Record struct {
 	// URL is the input URL exactly as given; it is the key of the JSON object
 	// and the "url" field of a JSON line.
-	URL         string   `json:"url"`
-	Button      []string `json:"button"`
-	Link        []string `json:"link"`
-	Status      int      `json:"status,omitempty"`
-	FinalURL    string   `json:"final_url,omitempty"`
-	ContentType string   `json:"content_type,omitempty"`
-	Depth       int      `json:"depth"`
+	URL    string   `json:"url"`
+	Button []string `json:"button"`
+	Link   []string `json:"link"`
+	// Fields holds, for an HTML page of a crawl with custom fields
+	// (--select), each field's values by name, [] for none.
+	Fields map[string][]string `json:"fields,omitzero"`
+	// Buttons lists, for an HTML page of a crawl with --buttons detail,
+	// every button a person could press, with or without an id.
+	Buttons     []extract.Button `json:"buttons,omitzero"`
+	Status      int              `json:"status,omitempty"`
+	FinalURL    string           `json:"final_url,omitempty"`
+	ContentType string           `json:"content_type,omitempty"`
+	Depth       int              `json:"depth"`
 	// Parent is a page that links to this one at Depth-1; empty for inputs.
 	Parent     string    `json:"parent,omitempty"`
 	FetchedAt  time.Time `json:"fetched_at,omitzero"`
@@ -71,6 +80,12 @@ func (r *Record) appendFields(dst []byte) []byte {
 	dst = appendStrings(dst, r.Button)
 	dst = append(dst, `,"link":`...)
 	dst = appendStrings(dst, r.Link)
+	if r.Fields != nil {
+		dst = appendFieldValues(dst, r.Fields)
+	}
+	if r.Buttons != nil {
+		dst = appendButtons(dst, r.Buttons)
+	}
 	if r.Status != 0 {
 		dst = append(dst, `,"status":`...)
 		dst = strconv.AppendInt(dst, int64(r.Status), 10)
@@ -120,6 +135,53 @@ func (r *Record) appendFields(dst []byte) []byte {
 		dst = appendString(dst, r.Error)
 	}
 	return append(dst, '}')
+}
+
+// appendFieldValues appends the "fields" member, its names sorted as
+// encoding/json sorts map keys.
+func appendFieldValues(dst []byte, fields map[string][]string) []byte {
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	dst = append(dst, `,"fields":{`...)
+	for i, name := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, name)
+		dst = append(dst, ':')
+		dst = appendStrings(dst, fields[name])
+	}
+	return append(dst, '}')
+}
+
+// appendButtons appends the "buttons" member as encoding/json writes
+// []extract.Button.
+func appendButtons(dst []byte, bs []extract.Button) []byte {
+	dst = append(dst, `,"buttons":[`...)
+	for i, b := range bs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"kind":`...)
+		dst = appendString(dst, b.Kind)
+		for _, f := range [...]struct{ key, val string }{
+			{`,"id":`, b.ID}, {`,"name":`, b.Name}, {`,"type":`, b.Type}, {`,"text":`, b.Text},
+			{`,"value":`, b.Value}, {`,"form":`, b.Form}, {`,"formaction":`, b.FormAction},
+		} {
+			if f.val != "" {
+				dst = append(dst, f.key...)
+				dst = appendString(dst, f.val)
+			}
+		}
+		if b.Disabled {
+			dst = append(dst, `,"disabled":true`...)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }
 
 // appendStrings appends a JSON array of strings; nil is written as [] so

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/crawlkit/crawl/extract"
 )
 
 // TestAppendJSONMatchesEncodingJSON pins the hand-written encoder to what
@@ -33,6 +35,12 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Link:   []string{},
 		}},
 		{"non-UTC time", Record{URL: "u", FetchedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 3600))}},
+		{"fields and buttons", Record{
+			URL: "u", Button: []string{}, Link: []string{},
+			Fields:  map[string][]string{"b": {"x<y", "é\n"}, "a": {}},
+			Buttons: []extract.Button{{Kind: "input", Type: "image", Disabled: true}, {Kind: "button", Text: "t\"q"}},
+		}},
+		{"no buttons found", Record{URL: "u", Button: []string{}, Link: []string{}, Fields: map[string][]string{}, Buttons: []extract.Button{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,11 +94,16 @@ func BenchmarkAppendJSON(b *testing.B) {
 // schema on purpose, in README.md too, and then this string.
 func TestRecordJSONIsStable(t *testing.T) {
 	full := Record{
-		URL: "u", Button: []string{"b"}, Link: []string{"l"}, Status: 200, FinalURL: "f", ContentType: "c",
+		URL: "u", Button: []string{"b"}, Link: []string{"l"},
+		Fields:  map[string][]string{"z": {"1", "2"}, "a": {}},
+		Buttons: []extract.Button{{Kind: "button", ID: "i", Name: "n", Type: "submit", Text: "t", Value: "v", Form: "f", FormAction: "fa", Disabled: true}, {Kind: "role"}},
+		Status:  200, FinalURL: "f", ContentType: "c",
 		Depth: 2, Parent: "p", FetchedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 6, Bytes: 7,
 		Attempts: 8, Truncated: true, DuplicateOf: "d", Skipped: "s", Error: "e",
 	}
-	const wantFull = `{"url":"u","button":["b"],"link":["l"],"status":200,"final_url":"f","content_type":"c",` +
+	const wantFull = `{"url":"u","button":["b"],"link":["l"],"fields":{"a":[],"z":["1","2"]},` +
+		`"buttons":[{"kind":"button","id":"i","name":"n","type":"submit","text":"t","value":"v","form":"f","formaction":"fa","disabled":true},{"kind":"role"}],` +
+		`"status":200,"final_url":"f","content_type":"c",` +
 		`"depth":2,"parent":"p","fetched_at":"2026-01-02T03:04:05Z","duration_ms":6,"bytes":7,"attempts":8,` +
 		`"truncated":true,"duplicate_of":"d","skipped":"s","error":"e"}`
 	const wantEmpty = `{"url":"","button":[],"link":[],"depth":0,"duration_ms":0}`

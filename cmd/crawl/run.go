@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/crawlkit/crawl/crawler"
+	"github.com/crawlkit/crawl/extract"
 	"github.com/crawlkit/crawl/redis"
 )
 
@@ -59,6 +60,8 @@ type options struct {
 	insecure       bool
 	caCert         string
 	proxy          string
+	selects        []string
+	buttons        string
 	redis          string
 	job            string
 	redisLease     time.Duration
@@ -118,6 +121,8 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.proxy, "proxy", "", "reach hosts through the proxy at `URL` (http://, https://, socks5://, socks5h://, user:pass@ allowed), or none; default: HTTP_PROXY, HTTPS_PROXY and NO_PROXY")
 	fs.BoolVar(&o.insecure, "insecure", false, "do not verify TLS certificates (the summary says so)")
 	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
+	fs.StringArrayVar(&o.selects, "select", nil, "add the field `NAME=CSS` to each HTML page's record: the text of every element the CSS selector matches, or with NAME=CSS@ATTR that attribute (URLs resolved as links are); repeatable")
+	fs.StringVar(&o.buttons, "buttons", "ids", "`ids|detail`: with detail, also list every button (button, input type=button|submit|reset|image, role=button) with its kind, id, name, type, text, value, form, formaction and disabled")
 	fs.StringVar(&o.redis, "redis", "", "crawl the shared job --job on the Redis server at `URL` (redis://[user:pass@]host:port/db, rediss:// for TLS) with other workers; records go to Redis (see crawl export)")
 	fs.StringVar(&o.job, "job", "", "with --redis: the job's `NAME` (letters, digits, . _ -)")
 	fs.DurationVar(&o.redisLease, "redis-lease", redis.DefaultLease, "with --redis: how long a worker's URLs may go without its heartbeat before others take them over")
@@ -196,6 +201,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.resume && (o.format != "jsonl" || o.output == "-") {
 		return nil, usagef("--resume needs a JSON lines output file: -f jsonl -o FILE")
 	}
+	if o.buttons != "ids" && o.buttons != "detail" {
+		return nil, usagef("--buttons %q: want ids or detail", o.buttons)
+	}
 	if err := o.checkShared(fs); err != nil {
 		return nil, err
 	}
@@ -241,7 +249,13 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		}
 	}
 	scope, _ := crawler.ParseScope(o.scope)
+	fields, err := o.fields()
+	if err != nil {
+		return crawler.Config{}, err
+	}
 	return crawler.Config{
+		Select:          fields,
+		ButtonDetails:   o.buttons == "detail",
 		Depth:           o.depth,
 		Scope:           scope,
 		Include:         include,
@@ -264,6 +278,25 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 		Header:          header,
 		Logger:          logger,
 	}, nil
+}
+
+// fields parses the --select flags: a bad selector, a repeated name or a
+// reserved one is a usage error naming it, never a failure per page.
+func (o *options) fields() ([]extract.Field, error) {
+	var fields []extract.Field
+	seen := map[string]bool{}
+	for _, spec := range o.selects {
+		f, err := extract.ParseField(spec)
+		if err != nil {
+			return nil, usagef("--select %q: %v", spec, err)
+		}
+		if seen[f.Name] {
+			return nil, usagef("--select %q: the field %s is given twice", spec, f.Name)
+		}
+		seen[f.Name] = true
+		fields = append(fields, f)
+	}
+	return fields, nil
 }
 
 // compileAll compiles the regexps of a repeatable flag.
