@@ -32,3 +32,36 @@ func ExampleParseBytes() {
 	// https://example.com/diagram
 	// utf-8
 }
+
+// Custom fields and button details: the text, or an attribute, of what a
+// CSS selector matches, and every button as the DOM reads it.
+func ExampleParseWith() {
+	html := `<title>Shop</title>
+<h2 class=price>€ 12.50</h2><h2 class=price> € 9.99 <small>(sale)</small></h2>
+<img class=product src="/img/1.jpg"><img class=product src="2.jpg">
+<form action="/cart"><button name=add value=42>Add to <b>cart</b></button><input type=reset></form>
+<div role=button>Wishlist</div>`
+	price, err := extract.ParseField("price=h2.price")
+	if err != nil {
+		panic(err)
+	}
+	images, err := extract.ParseField("images=img.product@src")
+	if err != nil {
+		panic(err)
+	}
+	page, err := extract.ParseWith([]byte(html), "text/html; charset=utf-8", "https://shop.example/p/42",
+		extract.Options{Fields: []extract.Field{price, images}, ButtonDetails: true})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%q\n%q\n", page.Fields["price"], page.Fields["images"])
+	for _, b := range page.ButtonDetails {
+		fmt.Printf("%s %s %q form=%s\n", b.Kind, b.Type, b.Text, b.Form)
+	}
+	// Output:
+	// ["€ 12.50" "€ 9.99 (sale)"]
+	// ["https://shop.example/img/1.jpg" "https://shop.example/p/2.jpg"]
+	// button submit "Add to cart" form=https://shop.example/cart
+	// input reset "" form=https://shop.example/cart
+	// role  "Wishlist" form=
+}
