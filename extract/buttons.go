@@ -71,7 +71,7 @@ func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string) []Button 
 						}
 					}
 				}
-				out = append(out, b)
+				out = append(out, b.clone())
 			}
 			walk(c)
 		}
@@ -162,4 +162,12 @@ func lookup(n *html.Node, key string) (string, bool) {
 func domAttr(n *html.Node, key string) string {
 	v, _ := lookup(n, key)
 	return v
+}
+
+// clone copies b's strings out of the arena the tree's values are in.
+func (b Button) clone() Button {
+	for _, s := range []*string{&b.Kind, &b.ID, &b.Name, &b.Type, &b.Text, &b.Value, &b.Form, &b.FormAction} {
+		*s = strings.Clone(*s)
+	}
+	return b
 }

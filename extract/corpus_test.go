@@ -69,6 +69,25 @@ func TestCorpusParity(t *testing.T) {
 // goroutine: b.SetBytes makes the MB/s figure the corpus throughput.
 func BenchmarkExtract(b *testing.B) { benchmarkCorpus(b, ParseBytes) }
 
+// BenchmarkExtractSelect is BenchmarkExtract with one custom field, the
+// text of the headings (--select 'heading=h1, h2, h3'); its tree keeps text.
+func BenchmarkExtractSelect(b *testing.B) {
+	f, err := ParseField("heading=h1, h2, h3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkCorpus(b, func(data []byte, contentType, docURL string) (*Page, error) {
+		return ParseWith(data, contentType, docURL, Options{Fields: []Field{f}})
+	})
+}
+
+// BenchmarkExtractButtonDetails is BenchmarkExtract with --buttons detail.
+func BenchmarkExtractButtonDetails(b *testing.B) {
+	benchmarkCorpus(b, func(data []byte, contentType, docURL string) (*Page, error) {
+		return ParseWith(data, contentType, docURL, Options{ButtonDetails: true})
+	})
+}
+
 // BenchmarkReference is the same work with the reference extractor
 // (x/net/html's tree), for comparison.
 func BenchmarkReference(b *testing.B) { benchmarkCorpus(b, referenceParse) }

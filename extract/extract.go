@@ -75,6 +75,7 @@ func Parse(r io.Reader, contentType, docURL string) (*Page, error) {
 type extractor struct {
 	parser  html5.Parser
 	root    *html5.Node // the last tree parsed
+	dom     domArena    // its x/net/html copy, for Options
 	decoded []byte
 	links   []*html5.Node
 	meta    declaredEncoding
@@ -135,7 +136,7 @@ func ParseWith(data []byte, contentType, docURL string, opt Options) (*Page, err
 	}
 	page.Links = x.resolve(resolver)
 	if opt.needTree() {
-		t := convert(&x.parser, x.root)
+		t := convert(&x.parser, x.root, opt.ButtonDetails, &x.dom)
 		if len(opt.Fields) > 0 {
 			page.Fields = fields(t, opt.Fields, resolver)
 		}

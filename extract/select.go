@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unsafe"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
@@ -88,29 +89,97 @@ type domTree struct {
 	to   map[*html5.Node]*html.Node
 }
 
+// domArena is the memory of the x/net/html copy of a tree, reused from one
+// document to the next: the copy never outlives the extraction (what goes
+// into the Page is copied out of it).
+type domArena struct {
+	nodes [][]html.Node
+	chunk int
+	attrs []html.Attribute
+	vals  []byte
+	names map[string]string // attribute names, one string each
+}
+
+const domChunk = 512
+
+func (ar *domArena) reset() {
+	for i := 0; i <= ar.chunk && i < len(ar.nodes); i++ {
+		clear(ar.nodes[i])
+		ar.nodes[i] = ar.nodes[i][:0]
+	}
+	ar.chunk = 0
+	clear(ar.attrs)
+	ar.attrs, ar.vals = ar.attrs[:0], ar.vals[:0]
+	if len(ar.nodes) > 64 { // a huge page should not pin its memory
+		ar.nodes, ar.attrs, ar.vals = ar.nodes[:64], nil, nil
+	}
+	if ar.names == nil {
+		ar.names = make(map[string]string)
+	}
+}
+
+func (ar *domArena) node() *html.Node {
+	if ar.chunk < len(ar.nodes) && len(ar.nodes[ar.chunk]) == domChunk {
+		ar.chunk++
+	}
+	if ar.chunk == len(ar.nodes) {
+		ar.nodes = append(ar.nodes, make([]html.Node, 0, domChunk))
+	}
+	c := &ar.nodes[ar.chunk]
+	*c = (*c)[:len(*c)+1]
+	return &(*c)[len(*c)-1]
+}
+
+// value keeps an attribute value in the arena's buffer. When the buffer
+// grows the old one stays alive for the values that point into it.
+func (ar *domArena) value(v []byte) string {
+	if len(ar.vals)+len(v) > cap(ar.vals) {
+		ar.vals = make([]byte, 0, max(2*cap(ar.vals), len(v), 4096))
+	}
+	start := len(ar.vals)
+	ar.vals = append(ar.vals, v...)
+	return unsafe.String(unsafe.SliceData(ar.vals[start:]), len(v))
+}
+
 // convert copies the tree under n (elements, attributes and text; template
 // contents left out, as they are not part of the document) into x/net/html
-// nodes.
-func convert(ps *html5.Parser, n *html5.Node) domTree {
-	t := domTree{root: &html.Node{Type: html.DocumentNode}, from: make(map[*html.Node]*html5.Node), to: make(map[*html5.Node]*html.Node)}
+// nodes in ar. The maps back are kept only for what button details need:
+// the elements the parser gave a form, and the forms.
+func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree {
+	ar.reset()
+	t := domTree{root: ar.node()}
+	t.root.Type = html.DocumentNode
+	if forms {
+		t.from, t.to = make(map[*html.Node]*html5.Node), make(map[*html5.Node]*html.Node)
+	}
 	var walk func(dst *html.Node, src *html5.Node)
 	walk = func(dst *html.Node, src *html5.Node) {
 		for c := src.FirstChild; c != nil; c = c.NextSibling {
-			var m *html.Node
-			switch c.Type {
-			case html5.TextNode:
-				m = &html.Node{Type: html.TextNode, Data: c.Data}
-			case html5.ElementNode:
-				m = &html.Node{Type: html.ElementNode, Data: c.Data, DataAtom: c.DataAtom, Namespace: c.Namespace}
-				ps.Attrs(c, func(name, value []byte) {
-					m.Attr = append(m.Attr, html.Attribute{Key: string(name), Val: string(value)})
-				})
-				t.from[m], t.to[c] = c, m
-			default:
+			if c.Type != html5.TextNode && c.Type != html5.ElementNode {
 				continue
 			}
+			m := ar.node()
+			if c.Type == html5.TextNode {
+				m.Type, m.Data = html.TextNode, c.Data
+				dst.AppendChild(m)
+				continue
+			}
+			m.Type, m.Data, m.DataAtom, m.Namespace = html.ElementNode, c.Data, c.DataAtom, c.Namespace
+			start := len(ar.attrs)
+			ps.Attrs(c, func(name, value []byte) {
+				key, ok := ar.names[string(name)]
+				if !ok {
+					key = string(name)
+					ar.names[key] = key
+				}
+				ar.attrs = append(ar.attrs, html.Attribute{Key: key, Val: ar.value(value)})
+			})
+			m.Attr = ar.attrs[start:len(ar.attrs):len(ar.attrs)]
+			if forms && (c.Form != nil || c.DataAtom == atom.Form) {
+				t.from[m], t.to[c] = c, m
+			}
 			dst.AppendChild(m)
-			if c.Type == html5.ElementNode && !(c.DataAtom == atom.Template && c.Namespace == "") {
+			if !(c.DataAtom == atom.Template && c.Namespace == "") {
 				walk(m, c)
 			}
 		}
@@ -135,6 +204,7 @@ func fields(t domTree, fs []Field, resolve *weburl.Resolver) map[string][]string
 			if !ok {
 				return
 			}
+			v = strings.Clone(v) // out of the arena
 			if urlAttrs[f.Attr] {
 				u, err := resolve.Resolve(v)
 				if err != nil {

@@ -9,14 +9,16 @@ import (
 	"flag"
 	"log"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/gocolly/colly/v2"
 )
 
 type record struct {
-	Button []string `json:"button"`
-	Link   []string `json:"link"`
+	Button []string            `json:"button"`
+	Link   []string            `json:"link"`
+	Fields map[string][]string `json:"fields,omitempty"`
 	Status int      `json:"status,omitempty"`
 	Error  string   `json:"error,omitempty"`
 }
@@ -25,6 +27,7 @@ func main() {
 	input := flag.String("i", "", "file of URLs, one per line")
 	output := flag.String("o", "-", "output file")
 	parallelism := flag.Int("c", 32, "parallelism")
+	selectField := flag.String("select", "", "a custom field NAME=CSS: the text of every element CSS matches, as crawl --select")
 	flag.Parse()
 
 	f, err := os.Open(*input)
@@ -63,6 +66,18 @@ func main() {
 		r.Link = append(r.Link, link)
 		mu.Unlock()
 	})
+	if name, css, ok := strings.Cut(*selectField, "="); ok {
+		c.OnHTML(css, func(e *colly.HTMLElement) {
+			text := strings.Join(strings.Fields(e.Text), " ")
+			mu.Lock()
+			r := get(e.Request.URL.String())
+			if r.Fields == nil {
+				r.Fields = map[string][]string{}
+			}
+			r.Fields[name] = append(r.Fields[name], text)
+			mu.Unlock()
+		})
+	}
 	c.OnResponse(func(resp *colly.Response) {
 		mu.Lock()
 		get(resp.Request.URL.String()).Status = resp.StatusCode

@@ -35,12 +35,18 @@ type scenario struct {
 	concurrency int
 	jsonl       bool
 	contestants []string
+	versus      string // the contestant the ratios compare with; default colly
 }
+
+// benchField is the custom field of scenario AS, for crawl --select and
+// colly -select alike.
+const benchField = "heading=h1, h2, h3"
 
 var scenarios = []scenario{
 	{name: "A", about: "2000 corpus pages, no latency, -c 32", urls: 2000, concurrency: 32, contestants: []string{"crawl", "colly", "tokenize"}},
 	{name: "B", about: "2000 corpus pages, 20 ms latency, -c 64", urls: 2000, latency: 20 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
 	{name: "C", about: "5000 small pages, 100 ms latency, -c 64 (ceiling 640 pages/s)", small: true, urls: 5000, latency: 100 * time.Millisecond, concurrency: 64, contestants: []string{"crawl", "colly", "tokenize"}},
+	{name: "AS", about: "scenario A with one custom field, " + benchField + " (crawl --select, colly OnHTML)", urls: 2000, concurrency: 32, contestants: []string{"crawl", "crawl-select", "colly-select"}, versus: "colly-select"},
 	{name: "D10k", about: "10 000 small pages, -f jsonl, -c 64", small: true, urls: 10000, concurrency: 64, jsonl: true, contestants: []string{"crawl"}},
 	{name: "D100k", about: "100 000 small pages, -f jsonl (crawl) and -f json (crawl-json), -c 64", small: true, urls: 100000, concurrency: 64, jsonl: true, contestants: []string{"crawl", "crawl-json"}},
 	{name: "D1M", about: "1 000 000 small pages, -f jsonl (crawl) and -f json (crawl-json), -c 64", small: true, urls: 1000000, concurrency: 64, jsonl: true, contestants: []string{"crawl", "crawl-json"}},
@@ -206,7 +212,11 @@ func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[
 	}
 	for _, name := range sc.contestants {
 		m := median[name]
+		versus := cmp.Or(sc.versus, "colly")
 		ratio := func(other string, f func(measurement) float64) string {
+			if other == "colly" {
+				other = versus
+			}
 			o, ok := median[other]
 			if !ok || other == name {
 				return "–"
@@ -230,7 +240,7 @@ func runScenario(l *launcher, sc scenario, pages *fixtureserver.Pages, bins map[
 func runOnce(l *launcher, name string, bins map[string]string, sc scenario, list, dir string) (measurement, error) {
 	out := filepath.Join(dir, "out-"+name)
 	isCrawl, jsonl := strings.HasPrefix(name, "crawl"), sc.jsonl && name == "crawl"
-	bin := bins[name]
+	bin := bins[strings.TrimSuffix(name, "-select")]
 	if isCrawl {
 		bin = bins["crawl"]
 	}
@@ -242,6 +252,11 @@ func runOnce(l *launcher, name string, bins map[string]string, sc scenario, list
 		if jsonl {
 			args = append(args, "-f", "jsonl")
 		}
+		if strings.HasSuffix(name, "-select") {
+			args = append(args, "--select", benchField)
+		}
+	} else if strings.HasSuffix(name, "-select") {
+		args = append(args, "-select", benchField)
 	}
 	res, err := l.run("", args...)
 	if err != nil {

@@ -58,7 +58,8 @@ type Parser struct {
 }
 
 // Parse parses doc, which must be UTF-8, and returns the document node. The
-// tree and the attribute values stay valid until the next call to Parse.
+// tree and the attribute values stay valid until the next call to Parse;
+// text nodes may be views of doc, valid while doc is unchanged.
 // The error is ErrTooComplex for a document whose tree would be too large;
 // the partial tree is returned with it.
 func (ps *Parser) Parse(doc []byte) (root *Node, err error) {

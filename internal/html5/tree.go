@@ -9,6 +9,7 @@ package html5
 
 import (
 	"strings"
+	"unsafe"
 
 	a "golang.org/x/net/html/atom"
 )
@@ -323,15 +324,30 @@ func (p *parser) addText(text string) {
 		return
 	}
 	n := p.arena.new()
-	n.Type, n.Data = TextNode, strings.Clone(text) // text is a view of the tokenizer's buffer
+	n.Type, n.Data = TextNode, p.keep(text)
 	t.AppendChild(n)
+}
+
+// keep returns text to be kept in the tree: as it is when it is a view of
+// the document, which lives as long as the tree; else (decoded character
+// references, normalized newlines, the tokenizer's reused buffer) copied.
+func (p *parser) keep(text string) string {
+	doc := p.z.doc
+	if len(doc) > 0 && len(text) > 0 {
+		start := uintptr(unsafe.Pointer(unsafe.SliceData(doc)))
+		at := uintptr(unsafe.Pointer(unsafe.StringData(text)))
+		if at >= start && at+uintptr(len(text)) <= start+uintptr(len(doc)) {
+			return text
+		}
+	}
+	return strings.Clone(text)
 }
 
 // fosterText foster parents text, joining it to a text node just before
 // the table.
 func (p *parser) fosterText(text string) {
 	n := p.arena.new()
-	n.Type, n.Data = TextNode, strings.Clone(text)
+	n.Type, n.Data = TextNode, p.keep(text)
 	p.fosterParent(n)
 	if prev := n.PrevSibling; prev != nil && prev.Type == TextNode {
 		prev.Data += n.Data
