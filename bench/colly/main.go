@@ -19,8 +19,8 @@ type record struct {
 	Button []string            `json:"button"`
 	Link   []string            `json:"link"`
 	Fields map[string][]string `json:"fields,omitempty"`
-	Status int      `json:"status,omitempty"`
-	Error  string   `json:"error,omitempty"`
+	Status int                 `json:"status,omitempty"`
+	Error  string              `json:"error,omitempty"`
 }
 
 func main() {
