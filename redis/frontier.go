@@ -355,6 +355,9 @@ func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
 		}
 		send = func(ctx context.Context) error { return j.runFinish(ctx, args) }
 	}
+	// The step outlives the call, and may outlive the run that made it
+	// (its context ends with it): Close waits for it instead.
+	ctx = context.WithoutCancel(ctx)
 	j.finishing.Add(1)
 	go func() {
 		defer j.finishing.Done()
