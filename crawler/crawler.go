@@ -293,6 +293,9 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 		buf.shrink()
 		if out.retry {
 			c.log.Info("retrying", "url", j.task.URL, "worker", id, "attempt", j.attempts, "wait", out.wait, "error", out.rec.Error)
+			if n, ok := r.front.(ErrorNoter); ok {
+				n.NoteError(ctx, j.task, out.rec.Error)
+			}
 			r.sched.retry(j, out.wait, out.slow)
 			continue
 		}

@@ -27,6 +27,13 @@ type RobotsFile struct {
 	Expires time.Time `json:"expires"`
 }
 
+// ErrorNoter is a Frontier that wants to know the errors of the attempts
+// that are retried: a shared one keeps the last, for the record of a URL
+// whose process stops before it is done.
+type ErrorNoter interface {
+	NoteError(ctx context.Context, t Task, msg string)
+}
+
 // HostLimiter holds the politeness limits of a crawl that many processes
 // share (Config.Limiter): at most perHost requests in flight to an origin,
 // and at least interval between the starts of two, counted across them all.

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -50,13 +49,17 @@ var skipReasons = []string{"depth", "scope", "include", "exclude", "robots", "ma
 // stats reads the counts of one job.
 func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) {
 	p := prefixOf(job)
+	now, err := rdb.Time(ctx).Result() // leases are on Redis's clock
+	if err != nil {
+		return Stats{}, err
+	}
 	pipe := rdb.Pipeline()
 	seen := pipe.HLen(ctx, p+"seen")
 	pend := pipe.HVals(ctx, p+"pend")
 	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
 	info := pipe.XInfoGroups(ctx, p+"q")
 	st := pipe.HGetAll(ctx, p+"stats")
-	workers := pipe.ZCount(ctx, p+"workers", strconv.FormatInt(time.Now().UnixMilli(), 10), "+inf")
+	workers := pipe.ZCount(ctx, p+"workers", strconv.FormatInt(now.UnixMilli(), 10), "+inf")
 	skips := make([]*goredis.IntCmd, len(skipReasons))
 	for i, r := range skipReasons {
 		skips[i] = pipe.PFCount(ctx, p+"skip:"+r)

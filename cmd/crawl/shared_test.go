@@ -290,12 +290,13 @@ func TestSharedRate(t *testing.T) {
 	srv := redistest.Start(t, false)
 	var mu sync.Mutex
 	var at []time.Time
-	site := rawHTTP(t, func(path string) {
+	site := rawHTTP(t, func(_ http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		defer mu.Unlock()
-		if path != "/robots.txt" {
+		if r.URL.Path != "/robots.txt" {
 			at = append(at, time.Now())
 		}
+		return false
 	})
 	var urls []string
 	for i := range 30 {
@@ -321,11 +322,14 @@ func TestSharedRate(t *testing.T) {
 }
 
 // rawHTTP serves an empty HTML page at every path on 127.0.0.1, calling
-// seen with each request's path, and returns its base URL.
-func rawHTTP(t *testing.T, seen func(path string)) string {
+// seen with each request first, which answers it itself by returning true;
+// it returns the server's base URL.
+func rawHTTP(t *testing.T, seen func(w http.ResponseWriter, r *http.Request) bool) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen(r.URL.Path)
+		if seen(w, r) {
+			return
+		}
 		if r.URL.Path == "/robots.txt" {
 			http.NotFound(w, r)
 			return
@@ -353,4 +357,58 @@ func jobState(t *testing.T, srv *redistest.Server, job string) string {
 		fmt.Fprintf(&b, "pending entry %s consumer %s idle %v deliveries %d\n", e.ID, e.Consumer, e.Idle, e.RetryCount)
 	}
 	return b.String()
+}
+
+// TestSharedDeadLetter runs workers that die on one page (killed while it
+// hangs, again and again): after --redis-deliveries the page is recorded
+// as a dead letter with the last error a worker saw (the first attempt's
+// 503, which was retried), and the job finishes.
+func TestSharedDeadLetter(t *testing.T) {
+	srv := redistest.Start(t, false)
+	var mu sync.Mutex
+	hits := 0
+	site := rawHTTP(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/crash" {
+			return false
+		}
+		mu.Lock()
+		hits++
+		first := hits == 1
+		mu.Unlock()
+		if first {
+			http.Error(w, "try again", http.StatusServiceUnavailable) // retried
+			return true
+		}
+		<-r.Context().Done() // until the worker is killed
+		return true
+	})
+	args := []string{"--redis", srv.URL(), "--job", "dl", "--redis-lease", "1s", "--redis-deliveries", "2", "--retries", "1", "-q"}
+	// The first worker adds the page and is killed before it finishes.
+	first := startWorker(t, append(args, "--timeout", "1m", site+"/crash")...)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return hits >= 2 })
+	first.cmd.Process.Signal(syscall.SIGKILL)
+	<-first.done
+	second := startWorker(t, append(args, "--timeout", "1m")...)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return hits >= 3 })
+	second.cmd.Process.Signal(syscall.SIGKILL)
+	<-second.done
+	// The third finds the page delivered twice and records it.
+	if code := startWorker(t, args...).wait(t, time.Minute); code != 4 {
+		t.Fatalf("third worker: exit %d, want 4 (a URL failed)", code)
+	}
+	recs := exportJob(t, srv, "dl", filepath.Join(t.TempDir(), "out.json"))
+	if len(recs) != 1 || recs[0].Error != "dead letter: delivered 2 times; last error: HTTP 503 Service Unavailable" {
+		t.Fatalf("records %+v", recs)
+	}
+}
+
+// waitFor polls cond for up to a minute.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("timed out")
 }
