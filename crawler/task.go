@@ -124,4 +124,3 @@ func offer(ctx context.Context, f Frontier, p Page) error {
 	}
 	return nil
 }
-

@@ -316,12 +316,13 @@ func (j *Job) hold(id string, values map[string]any) {
 	f := &j.front
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, dup := f.ids[t.URL]; dup {
-		// Read twice (a reply lost and the script run again): the
-		// second copy is someone's to reclaim, not ours to fetch twice.
+	f.held[id] = t.URL // heartbeated, and released by Close if not done
+	if _, dup := f.ids[t.URL]; dup || f.stopped {
+		// Not handed out: stopped, or a URL this worker holds already
+		// (an entry it released while stopping, read back before the
+		// release was noted). Close gives it back.
 		return
 	}
-	f.held[id] = t.URL
 	f.ids[t.URL] = id
 	f.buf = append(f.buf, t)
 }
@@ -433,4 +434,3 @@ func (j *Job) runFinish(ctx context.Context, args []any) error {
 	}
 	return nil
 }
-
