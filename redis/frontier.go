@@ -300,10 +300,12 @@ func (j *Job) hold(id string, values map[string]any) {
 		w.Key = w.URL
 	}
 	if err != nil || w.URL == "" || w.Depth < 0 {
+		// Ended as a task with no record, so that the counts stay right
+		// (at the depth it says, if it says one).
 		j.log.Warn("redis: dropping an entry that is not a task", "id", id, "entry", raw)
-		j.do(context.Background(), func(ctx context.Context) error {
-			return j.rdb.XAck(ctx, j.prefix+"q", "g", id).Err()
-		})
+		if err := j.offer(context.Background(), id, max(w.Depth, 0), crawler.Page{}); err != nil {
+			j.fail(err)
+		}
 		return
 	}
 	t := crawler.Task{Seed: crawler.Seed{URL: w.URL, Source: w.Source, Err: w.Err}, Depth: w.Depth, Parent: w.Parent, Key: w.Key, Extended: w.Extended}

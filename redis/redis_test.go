@@ -3,12 +3,15 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/crawlkit/crawl/crawler"
 	"github.com/crawlkit/crawl/internal/fixtureserver"
@@ -224,5 +227,32 @@ func TestRedirectClaim(t *testing.T) {
 	}
 	if got, _ := j.Claim(ctx, "http://a/z"); !got {
 		t.Error("a proposed page was not taken by the redirect")
+	}
+}
+
+// TestEntryNotATask writes entries that are not tasks into a job's
+// stream: a worker drops them, saying so, without failing, and the job
+// still finishes.
+func TestEntryNotATask(t *testing.T) {
+	srv := redistest.Start(t, false)
+	ctx := context.Background()
+	j := openJob(t, srv, "bad", Options{Lease: 200 * time.Millisecond, MaxDeliveries: 1})
+	for _, v := range []string{`not json`, `{"u":""}`, `{"d":2}`, `[1,2]`} {
+		if err := j.rdb.XAdd(ctx, &goredis.XAddArgs{Stream: j.prefix + "q", Values: []string{"t", v}}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		d := 0
+		if v == `{"d":2}` {
+			d = 2
+		}
+		j.rdb.HIncrBy(ctx, j.prefix+"pend", fmt.Sprint(d), 1)
+		j.rdb.ZAdd(ctx, j.prefix+"pdep", goredis.Z{Score: float64(d), Member: d})
+	}
+	j.Frontier().Close(ctx)
+	if tk, err := j.Next(ctx); !errors.Is(err, crawler.ErrDrained) {
+		t.Fatalf("Next = %+v, %v; want the job finished", tk, err)
+	}
+	if recs := jobRecords(t, srv, "bad"); len(recs) != 0 {
+		t.Errorf("records %+v", recs)
 	}
 }

@@ -64,9 +64,16 @@ local function pend(d, n)
     redis.call('ZADD', P .. 'pdep', d, d)
   end
 end
+-- decode reads a task's JSON, or nil when it is not a task's.
+local function decode(task)
+  local ok, t = pcall(cjson.decode, task)
+  if not ok or type(t) ~= 'table' then return nil end
+  return t
+end
 local function host_of(task)
   if MAXH == 0 then return '' end
-  return cjson.decode(task).h or ''
+  local t = decode(task)
+  return t and type(t.h) == 'string' and t.h or ''
 end
 local function full(host)
   if MAXP > 0 and tonumber(redis.call('GET', P .. 'claims') or '0') >= MAXP then return 'max-pages' end
@@ -227,16 +234,19 @@ for _, x in ipairs(redis.call('XPENDING', P .. 'q', 'g', 'IDLE', lease, '-', '+'
   if deliveries >= maxdel then
     local ent = redis.call('XRANGE', P .. 'q', id, id)
     if #ent > 0 then
-      local t = cjson.decode(ent[1][2][2])
-      local last = redis.call('HGET', P .. 'errs', id) or 'the worker stopped without finishing it'
-      local rec = {url = t.u, error = 'dead letter: delivered ' .. deliveries .. ' times; last error: ' .. last, attempts = deliveries}
-      if t.d and t.d > 0 then rec.depth = t.d end
-      if t.p then rec.parent = t.p end
-      redis.call('XADD', P .. 'res', '*', 'r', cjson.encode(rec))
-      redis.call('HINCRBY', P .. 'stats', 'records', 1)
-      redis.call('HINCRBY', P .. 'stats', 'failed', 1)
-      redis.call('HINCRBY', P .. 'stats', 'dead', 1)
-      pend(t.d or 0, -1)
+      local t = decode(ent[1][2][2]) or {}
+      local d = type(t.d) == 'number' and t.d or 0
+      if type(t.u) == 'string' and t.u ~= '' then
+        local last = redis.call('HGET', P .. 'errs', id) or 'the worker stopped without finishing it'
+        local rec = {url = t.u, error = 'dead letter: delivered ' .. deliveries .. ' times; last error: ' .. last, attempts = deliveries}
+        if d > 0 then rec.depth = d end
+        if type(t.p) == 'string' then rec.parent = t.p end
+        redis.call('XADD', P .. 'res', '*', 'r', cjson.encode(rec))
+        redis.call('HINCRBY', P .. 'stats', 'records', 1)
+        redis.call('HINCRBY', P .. 'stats', 'failed', 1)
+        redis.call('HINCRBY', P .. 'stats', 'dead', 1)
+      end
+      pend(d, -1)
     end
     redis.call('XACK', P .. 'q', 'g', id)
     redis.call('XDEL', P .. 'q', id)
