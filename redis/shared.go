@@ -59,6 +59,12 @@ func (j *Job) Robots(ctx context.Context, origin string, fetch func() crawler.Ro
 				return f, err
 			}
 			f := fetch()
+			if ctx.Err() != nil {
+				// Cut off by an interrupt: what it says is not the
+				// host's answer, for the others to go by.
+				j.do(context.WithoutCancel(ctx), func(ctx context.Context) error { return j.rdb.Del(ctx, lock).Err() })
+				return f, nil
+			}
 			b, err := json.Marshal(f)
 			if err != nil {
 				return f, err
