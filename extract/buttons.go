@@ -119,8 +119,8 @@ func (t domTree) owner(n *html.Node, byID map[string]*html.Node) *html.Node {
 		}
 		return nil
 	}
-	if src := t.from[n]; src != nil && src.Form != nil {
-		if f := t.to[src.Form]; f != nil {
+	if src := t.from[n]; src != nil {
+		if f := t.to[t.ps.Form(src)]; f != nil {
 			return f
 		}
 	}

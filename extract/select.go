@@ -84,6 +84,7 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "forma
 // domTree is the parsed tree as x/net/html nodes, for goquery and
 // cascadia: the same tree, not a second parse, with a map back.
 type domTree struct {
+	ps   *html5.Parser
 	root *html.Node
 	from map[*html.Node]*html5.Node
 	to   map[*html5.Node]*html.Node
@@ -147,7 +148,7 @@ func (ar *domArena) value(v []byte) string {
 // the elements the parser gave a form, and the forms.
 func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree {
 	ar.reset()
-	t := domTree{root: ar.node()}
+	t := domTree{ps: ps, root: ar.node()}
 	t.root.Type = html.DocumentNode
 	if forms {
 		t.from, t.to = make(map[*html.Node]*html5.Node), make(map[*html5.Node]*html.Node)
@@ -175,7 +176,7 @@ func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree 
 				ar.attrs = append(ar.attrs, html.Attribute{Key: key, Val: ar.value(value)})
 			})
 			m.Attr = ar.attrs[start:len(ar.attrs):len(ar.attrs)]
-			if forms && (c.Form != nil || c.DataAtom == atom.Form) {
+			if forms && (c.DataAtom == atom.Form || ps.Form(c) != nil) {
 				t.from[m], t.to[c] = c, m
 			}
 			dst.AppendChild(m)

@@ -419,6 +419,9 @@ func textIM(p *parser) bool {
 	case EOFToken:
 		p.oe.pop()
 	case TextToken:
+		if !p.keepText {
+			return true // the element's text, not kept
+		}
 		d := p.tok.Data
 		if n := p.oe.top(); n.DataAtom == a.Textarea && n.FirstChild == nil {
 			// Ignore a newline at the start of a <textarea> block.

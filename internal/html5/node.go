@@ -35,9 +35,6 @@ type Node struct {
 	// Data is the tag name (SVG names in their adjusted case), or a text
 	// node's text.
 	Data string
-	// Form is, for a <button> or <input>, the form the parser associated
-	// it with (the form element pointer, which need not be an ancestor).
-	Form *Node
 	// attrLo and attrHi delimit the element's attributes in its
 	// Document's table; a clone shares its original's.
 	attrLo, attrHi int32
@@ -156,7 +153,7 @@ func (ar *arena) new() *Node {
 // clone returns a new element with n's name and attributes.
 func (p *parser) clone(n *Node) *Node {
 	m := p.arena.new()
-	m.Type, m.Namespace, m.DataAtom, m.Data, m.Form = n.Type, n.Namespace, n.DataAtom, n.Data, n.Form
+	m.Type, m.Namespace, m.DataAtom, m.Data = n.Type, n.Namespace, n.DataAtom, n.Data
 	m.attrLo, m.attrHi, m.integrationPoint = n.attrLo, n.attrHi, n.integrationPoint
 	return m
 }

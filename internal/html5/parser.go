@@ -174,6 +174,12 @@ func (p *parser) hiddenInput() bool {
 	return i >= 0 && equalFoldASCII(p.z.AttrValue(i), "hidden")
 }
 
+// Form returns the form the parser associated n, a <button> or <input>,
+// with: the form element pointer when n was inserted, which need not be an
+// ancestor of n; nil when there was none. It is recorded with KeepText,
+// for the readers of a document's details.
+func (ps *Parser) Form(n *Node) *Node { return ps.p.forms[n] }
+
 // Attrs calls fn with the name (lower case) and the decoded value of each
 // of n's attributes, in order; a repeated name is skipped, as the Standard
 // drops it. Both are valid only during the call.

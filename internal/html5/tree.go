@@ -47,6 +47,9 @@ type parser struct {
 	quirks bool
 	// keepText adds text nodes (Parser.KeepText).
 	keepText bool
+	// forms maps the <button> and <input> elements inserted while the
+	// form element pointer was set to that form (see Parser.Form).
+	forms map[*Node]*Node
 
 	arena arena
 	names map[string]string // interned names of elements without an atom
@@ -311,9 +314,12 @@ func (p *parser) fosterParent(n *Node) {
 // else as a new text node, foster parented as elements are. It does nothing
 // unless the parser keeps text. Section 12.2.6.1, "insert a character".
 func (p *parser) addText(text string) {
-	if !p.keepText || text == "" {
-		return
+	if p.keepText && text != "" { // inlined: free when text is not kept
+		p.insertText(text)
 	}
+}
+
+func (p *parser) insertText(text string) {
 	if p.shouldFosterParent() {
 		p.fosterText(text)
 		return
@@ -360,9 +366,12 @@ func (p *parser) addElement() {
 	n := p.arena.new()
 	n.Type, n.DataAtom, n.Data = ElementNode, p.tok.DataAtom, p.tok.Data
 	n.attrLo, n.attrHi = int32(p.tok.attrLo), int32(p.tok.attrHi)
-	if (n.DataAtom == a.Button || n.DataAtom == a.Input) && p.form != nil && !p.oe.contains(a.Template) &&
+	if p.keepText && p.form != nil && (n.DataAtom == a.Button || n.DataAtom == a.Input) && !p.oe.contains(a.Template) &&
 		p.z.LookupAttr(p.tok.attrLo, p.tok.attrHi, "form") < 0 {
-		n.Form = p.form
+		if p.forms == nil {
+			p.forms = make(map[*Node]*Node)
+		}
+		p.forms[n] = p.form
 	}
 	if kind := rawKindOf(p.tok.DataAtom); kind != rawNone && p.tok.Type == StartTagToken {
 		p.rawElement, p.rawKind = n, kind
