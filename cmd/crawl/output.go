@@ -42,7 +42,11 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, err
 	}
 	if o.redis != "" {
-		return crawlShared(ctx, o, cfg, stdin, stderr)
+		code, err := crawlShared(ctx, o, cfg, stdin, stderr)
+		if err == nil {
+			err = o.saveJar(jar)
+		}
+		return code, err
 	}
 	c, err := crawler.New(cfg)
 	if err != nil {
