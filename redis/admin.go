@@ -134,6 +134,9 @@ func List(ctx context.Context, url string) ([]Stats, error) {
 // Remove deletes a job and everything it holds; it reports whether there
 // was such a job.
 func Remove(ctx context.Context, url, job string) (bool, error) {
+	if err := checkJobName(job); err != nil { // so that its key prefix is no SCAN pattern either
+		return false, err
+	}
 	rdb, err := connect(url)
 	if err != nil {
 		return false, err
@@ -143,7 +146,7 @@ func Remove(ctx context.Context, url, job string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("redis: %w", err)
 	}
-	iter := rdb.Scan(ctx, 0, escapeGlob(prefixOf(job))+"*", 1000).Iterator()
+	iter := rdb.Scan(ctx, 0, prefixOf(job)+"*", 1000).Iterator()
 	var keys []string
 	found := n > 0
 	for iter.Next(ctx) {
@@ -167,21 +170,12 @@ func Remove(ctx context.Context, url, job string) (bool, error) {
 	return found, nil
 }
 
-// escapeGlob escapes the characters SCAN's MATCH treats as a pattern.
-func escapeGlob(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // Records calls put with every record of a job, in the order they were
 // stored. A stored record that is not valid JSON of a record is an error.
 func Records(ctx context.Context, url, job string, put func(results.Record) error) error {
+	if err := checkJobName(job); err != nil {
+		return err
+	}
 	rdb, err := connect(url)
 	if err != nil {
 		return err

@@ -402,11 +402,7 @@ func (j *Job) finishArgs(id string, depth int, p crawler.Page) ([]any, error) {
 	args := append(j.limits(), id, depth)
 	failed := "0"
 	if rec := p.Record; rec != nil {
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, string(b))
+		args = append(args, string(rec.AppendJSON(nil))) // the writers' encoder, no reflection
 		if !rec.OK() {
 			failed = "1"
 		}

@@ -79,6 +79,13 @@ var ErrSettings = errors.New("the job was started with other settings")
 
 var jobName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+func checkJobName(job string) error {
+	if !jobName.MatchString(job) {
+		return fmt.Errorf("job name %q: use letters, digits, '.', '_' and '-', up to 64", job)
+	}
+	return nil
+}
+
 // jobsKey is the set of job names, for List.
 const jobsKey = "crawl:jobs"
 
@@ -112,8 +119,8 @@ type Job struct {
 // Open connects to the job, creating it with opt.Settings if it is new, and
 // refuses when it exists with other settings.
 func Open(ctx context.Context, opt Options) (*Job, error) {
-	if !jobName.MatchString(opt.Job) {
-		return nil, fmt.Errorf("job name %q: use letters, digits, '.', '_' and '-', up to 64", opt.Job)
+	if err := checkJobName(opt.Job); err != nil {
+		return nil, err
 	}
 	ro, err := goredis.ParseURL(opt.URL)
 	if err != nil {

@@ -4,6 +4,7 @@
 package results
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -140,11 +141,7 @@ func (r *Record) appendFields(dst []byte) []byte {
 // appendFieldValues appends the "fields" member, its names sorted as
 // encoding/json sorts map keys.
 func appendFieldValues(dst []byte, fields map[string][]string) []byte {
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(fields))
 	dst = append(dst, `,"fields":{`...)
 	for i, name := range names {
 		if i > 0 {

@@ -344,11 +344,7 @@ func (t *tally) Put(r results.Record) error {
 func (t *tally) summary(elapsed time.Duration) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	keys := make([]string, 0, len(t.statuses))
-	for k := range t.statuses {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(t.statuses))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s: %d", k, t.statuses[k])

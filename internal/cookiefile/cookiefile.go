@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -156,11 +157,7 @@ func (j *Jar) Load(r io.Reader) error {
 // cookies.txt file, sorted by domain, path and name.
 func (j *Jar) Save(w io.Writer) error {
 	j.mu.Lock()
-	keys := make([]string, 0, len(j.cookies))
-	for k := range j.cookies {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(j.cookies))
 	entries := make([]entry, len(keys))
 	for i, k := range keys {
 		entries[i] = j.cookies[k]
