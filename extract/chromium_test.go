@@ -49,31 +49,45 @@ func TestChromiumParity(t *testing.T) {
 	if err := json.Unmarshal(b, &truth); err != nil {
 		t.Fatal(err)
 	}
-	types := fixtureContentTypes(t)
-	pages, _ := filepath.Glob("../testdata/html/*.html")
-	if len(pages) != len(truth.Pages) {
-		t.Errorf("%d fixture pages but %d in truth.json: rerun truth.mjs", len(pages), len(truth.Pages))
+	eachFixture(t, len(truth.Pages), "truth.mjs", func(t *testing.T, name string, data []byte, contentType string) {
+		want, ok := truth.Pages[name]
+		if !ok {
+			t.Fatalf("not in truth.json: rerun truth.mjs")
+		}
+		page, err := ParseBytes(data, contentType, truth.Origin+"/dir/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(page.Charset, want.Charset) {
+			t.Errorf("charset %s, Chromium %s", page.Charset, want.Charset)
+		}
+		compare(t, "button", page.Buttons, want.Button)
+		compare(t, "link", page.Links, want.Link)
+	})
+}
+
+// eachFixture runs fn as a subtest for every fixture page of testdata/html,
+// with its bytes and the Content-Type it is served with. recorded, unless
+// negative, is how many pages a recording made by the script rerun holds:
+// all of them, or the recording is out of date.
+func eachFixture(t *testing.T, recorded int, rerun string, fn func(t *testing.T, name string, data []byte, contentType string)) {
+	t.Helper()
+	pages, err := filepath.Glob("../testdata/html/*.html")
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no fixture pages: %v", err)
 	}
+	if recorded >= 0 && recorded != len(pages) {
+		t.Errorf("%d fixture pages but %d recorded: rerun %s", len(pages), recorded, rerun)
+	}
+	types := fixtureContentTypes(t)
 	for _, path := range pages {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			want, ok := truth.Pages[name]
-			if !ok {
-				t.Fatalf("not in truth.json: rerun truth.mjs")
-			}
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := ParseBytes(data, contentTypeOf(types, name), truth.Origin+"/dir/"+name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.EqualFold(page.Charset, want.Charset) {
-				t.Errorf("charset %s, Chromium %s", page.Charset, want.Charset)
-			}
-			compare(t, "button", page.Buttons, want.Button)
-			compare(t, "link", page.Links, want.Link)
+			fn(t, name, data, contentTypeOf(types, name))
 		})
 	}
 }

@@ -36,34 +36,22 @@ func TestChromiumDetails(t *testing.T) {
 		}
 		opt.Fields = append(opt.Fields, f)
 	}
-	types := fixtureContentTypes(t)
-	pages, _ := filepath.Glob("../testdata/html/*.html")
-	if len(pages) != len(truth.Pages) {
-		t.Errorf("%d fixture pages but %d in details.json: rerun details.mjs", len(pages), len(truth.Pages))
-	}
-	for _, path := range pages {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			want, ok := truth.Pages[name]
-			if !ok {
-				t.Fatalf("not in details.json: rerun details.mjs")
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			page, err := ParseWith(data, contentTypeOf(types, name), truth.Origin+"/dir/"+name, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for field, vals := range want.Fields {
-				compare(t, field, page.Fields[field], vals)
-			}
-			if !slices.Equal(page.ButtonDetails, want.Buttons) {
-				t.Errorf("buttons:\n got %+v\nwant %+v", page.ButtonDetails, want.Buttons)
-			}
-		})
-	}
+	eachFixture(t, len(truth.Pages), "details.mjs", func(t *testing.T, name string, data []byte, contentType string) {
+		want, ok := truth.Pages[name]
+		if !ok {
+			t.Fatalf("not in details.json: rerun details.mjs")
+		}
+		page, err := ParseWith(data, contentType, truth.Origin+"/dir/"+name, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for field, vals := range want.Fields {
+			compare(t, field, page.Fields[field], vals)
+		}
+		if !slices.Equal(page.ButtonDetails, want.Buttons) {
+			t.Errorf("buttons:\n got %+v\nwant %+v", page.ButtonDetails, want.Buttons)
+		}
+	})
 }
 
 // FuzzFieldsAgreeWithLinks checks, on any input, that the tree kept with

@@ -45,55 +45,43 @@ func goldenOptions(t *testing.T) Options {
 // TestGolden extracts every page of testdata/html and compares it with its
 // golden file; run with -update to rewrite them after a deliberate change.
 func TestGolden(t *testing.T) {
-	pages, err := filepath.Glob("../testdata/html/*.html")
-	if err != nil || len(pages) == 0 {
-		t.Fatalf("no fixture pages: %v", err)
-	}
-	types := fixtureContentTypes(t)
-	for _, path := range pages {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
+	eachFixture(t, -1, "", func(t *testing.T, name string, data []byte, contentType string) {
+		page, err := ParseWith(data, contentType, fixtureBase+name, goldenOptions(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := golden{Charset: page.Charset, Button: page.Buttons, Link: page.Links, Fields: page.Fields, Buttons: page.ButtonDetails}
+		goldenPath := filepath.Join("testdata", "golden", strings.TrimSuffix(name, ".html")+".json")
+		if *update {
+			b, _ := json.MarshalIndent(got, "", "  ")
+			if err := os.WriteFile(goldenPath, append(b, '\n'), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			page, err := ParseWith(data, contentTypeOf(types, name), fixtureBase+name, goldenOptions(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := golden{Charset: page.Charset, Button: page.Buttons, Link: page.Links, Fields: page.Fields, Buttons: page.ButtonDetails}
-			goldenPath := filepath.Join("testdata", "golden", strings.TrimSuffix(name, ".html")+".json")
-			if *update {
-				b, _ := json.MarshalIndent(got, "", "  ")
-				if err := os.WriteFile(goldenPath, append(b, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			b, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("%v (run go test ./extract -update to create it)", err)
-			}
-			var want golden
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&want); err != nil {
-				t.Fatal(err)
-			}
-			compare(t, "charset", []string{got.Charset}, []string{want.Charset})
-			compare(t, "button", got.Button, want.Button)
-			compare(t, "link", got.Link, want.Link)
-			for name, vals := range want.Fields {
-				compare(t, "field "+name, got.Fields[name], vals)
-			}
-			if len(got.Fields) != len(want.Fields) {
-				t.Errorf("%d fields, golden %d", len(got.Fields), len(want.Fields))
-			}
-			if !slices.Equal(got.Buttons, want.Buttons) {
-				t.Errorf("buttons:\n got %+v\nwant %+v", got.Buttons, want.Buttons)
-			}
-		})
-	}
+			return
+		}
+		b, err := os.ReadFile(goldenPath)
+		if err != nil {
+			t.Fatalf("%v (run go test ./extract -update to create it)", err)
+		}
+		var want golden
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		compare(t, "charset", []string{got.Charset}, []string{want.Charset})
+		compare(t, "button", got.Button, want.Button)
+		compare(t, "link", got.Link, want.Link)
+		for field, vals := range want.Fields {
+			compare(t, "field "+field, got.Fields[field], vals)
+		}
+		if len(got.Fields) != len(want.Fields) {
+			t.Errorf("%d fields, golden %d", len(got.Fields), len(want.Fields))
+		}
+		if !slices.Equal(got.Buttons, want.Buttons) {
+			t.Errorf("buttons:\n got %+v\nwant %+v", got.Buttons, want.Buttons)
+		}
+	})
 }
 
 // compare reports the first differences between two lists.
