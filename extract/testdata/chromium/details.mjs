@@ -6,36 +6,12 @@
 // TestChromiumDetails compares extract with. Run it as truth.mjs is:
 //
 //	NODE_PATH=/tmp/pw/node_modules node extract/testdata/chromium/details.mjs
-import { createRequire } from 'node:module';
-import http from 'node:http';
 import fs from 'node:fs';
-import path from 'node:path';
+import { openFixtures } from './fixtures.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const fixtures = path.resolve('testdata/html');
-const types = JSON.parse(fs.readFileSync(path.join(fixtures, 'content-types.json'), 'utf8'));
-const names = fs.readdirSync(fixtures).filter(f => f.endsWith('.html')).sort();
 // The fields TestChromiumDetails asks for, as --select would.
 const fields = { title: 'title', heading: 'h1, h2', para: 'p, li', links: 'a[href]@href', images: 'img@src', ids: '[id]@id' };
-
-const server = http.createServer((req, res) => {
-  const name = path.basename(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!names.includes(name)) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'Content-Type': types[name] || 'text/html' });
-  res.end(fs.readFileSync(path.join(fixtures, name)));
-});
-await new Promise(r => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ javaScriptEnabled: false });
-const page = await context.newPage();
+const { origin, names, browser, page, close } = await openFixtures();
 const out = { origin, chromium: browser.version(), fields, pages: {} };
 for (const name of names) {
   await page.goto(`${origin}/dir/${name}`);
@@ -102,7 +78,6 @@ for (const name of names) {
     return { fields: values, buttons };
   }, fields);
 }
-await browser.close();
-server.close();
+await close();
 fs.writeFileSync('extract/testdata/chromium/details.json', JSON.stringify(out, null, 1) + '\n');
 console.log(`recorded ${names.length} pages with Chromium ${out.chromium}`);

@@ -9,37 +9,13 @@
 //	npm install --prefix /tmp/pw playwright-core@1
 //	NODE_PATH=/tmp/pw/node_modules node extract/testdata/chromium/truth.mjs
 //
-// Each page is served at http://127.0.0.1:<port>/dir/<name> with the
+// Each page is served (fixtures.mjs) at http://127.0.0.1:<port>/dir/<name> with the
 // Content-Type testdata/html/content-types.json gives it (text/html without
 // a charset by default), as the readability corpus truth was taken.
-import { createRequire } from 'node:module';
-import http from 'node:http';
 import fs from 'node:fs';
-import path from 'node:path';
+import { openFixtures } from './fixtures.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const fixtures = path.resolve('testdata/html');
-const types = JSON.parse(fs.readFileSync(path.join(fixtures, 'content-types.json'), 'utf8'));
-const names = fs.readdirSync(fixtures).filter(f => f.endsWith('.html')).sort();
-
-const server = http.createServer((req, res) => {
-  const name = path.basename(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!names.includes(name)) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'Content-Type': types[name] || 'text/html' });
-  res.end(fs.readFileSync(path.join(fixtures, name)));
-});
-await new Promise(r => server.listen(0, '127.0.0.1', r));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({ javaScriptEnabled: false });
-const page = await context.newPage();
+const { origin, names, browser, page, close } = await openFixtures();
 const out = { origin, chromium: browser.version(), pages: {} };
 for (const name of names) {
   await page.goto(`${origin}/dir/${name}`);
@@ -64,7 +40,6 @@ for (const name of names) {
     return { button: unique(buttons), link: unique(links), charset: document.characterSet };
   });
 }
-await browser.close();
-server.close();
+await close();
 fs.writeFileSync('extract/testdata/chromium/truth.json', JSON.stringify(out, null, 1) + '\n');
 console.log(`recorded ${names.length} pages with Chromium ${out.chromium}`);
