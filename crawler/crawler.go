@@ -37,8 +37,11 @@ type Crawler struct {
 	cfg             Config
 	client          *http.Client
 	log             *slog.Logger
-	header          http.Header // sent with every request
-	crossHostHeader http.Header // the same, minus credentials, after a redirect to another host
+	header     http.Header // sent to the inputs' origins
+	anonHeader http.Header // the same minus credentials, sent everywhere else
+	// creds holds the origins of the inputs, the only ones the credentials
+	// of Config.Header go to; it is kept only when there are some.
+	creds *originSet
 	// dialCheck vets every address dialed (denyPrivate with DenyPrivate);
 	// tests in this package replace it.
 	dialCheck func(network, address string, c syscall.RawConn) error
@@ -71,12 +74,12 @@ func New(cfg Config) (*Crawler, error) {
 	if header.Get("Accept-Encoding") == "" {
 		header.Set("Accept-Encoding", "gzip, deflate")
 	}
-	cross := header.Clone()
-	for _, k := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-		cross.Del(k)
+	anon := header.Clone()
+	for _, k := range credentialHeaders {
+		anon.Del(k)
 	}
 	c := &Crawler{
-		cfg: cfg, log: cfg.Logger, header: header, crossHostHeader: cross,
+		cfg: cfg, log: cfg.Logger, header: header, anonHeader: anon,
 		parsing: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		norm:    Normalizer{SortQuery: cfg.SortQuery, StripParams: cfg.StripParams},
 		filter:  filter{depth: cfg.Depth, scope: cfg.Scope, include: cfg.Include, exclude: cfg.Exclude},
@@ -107,6 +110,10 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	c.done.Store(0)
 	c.failed.Store(0)
 	c.bytes.Store(0)
+	c.creds = nil
+	if len(c.anonHeader) != len(c.header) {
+		c.creds = new(originSet)
+	}
 	c.jar = c.cfg.Cookies
 	if c.jar == nil && !c.cfg.NoCookies {
 		c.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List}) // never fails
@@ -258,6 +265,7 @@ func afterGrace(ctx context.Context, grace time.Duration, cutOff func()) (stop f
 func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) error {
 	for s := range seeds {
 		t := c.seedTask(s)
+		c.noteInput(&t)
 		added, err := r.front.Add(ctx, t)
 		if err != nil {
 			return err
@@ -271,6 +279,17 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 		}
 	}
 	return r.front.Close(ctx)
+}
+
+// noteInput lets the credentials of Config.Header go to the origin of t
+// when it is an input.
+func (c *Crawler) noteInput(t *Task) {
+	if c.creds == nil || t.Depth != 0 || t.Path != "" {
+		return
+	}
+	if u, err := weburl.Parse(t.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		c.creds.add(originKey(&u))
+	}
 }
 
 // work is one fetcher: it does the jobs the scheduler hands it until there
@@ -380,6 +399,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		}
 		return outcome{rec: rec}
 	}
+	c.noteInput(&j.task) // in a shared job, another worker's input
 	j.attempts++
 	rec.Attempts = j.attempts
 	start := time.Now()

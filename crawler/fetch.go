@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -94,13 +95,12 @@ func (e *redirectError) Error() string { return e.msg }
 
 // get GETs target and follows up to maxRedirects redirects, each resolved
 // against the URL that sent it as a browser would, to http and https only,
-// without the credentials headers once on another host, each hop vetted by
+// with the credentials headers only on the inputs' origins, each hop vetted by
 // hop when it is not nil. It returns the last response, whose body the
 // caller closes, and its URL.
 func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
-	header := c.header
 	for redirects := 0; ; redirects++ {
-		resp, err := c.do(newRequest(ctx, target, header))
+		resp, err := c.do(newRequest(ctx, target, c.headerFor(&target)))
 		if err != nil {
 			return nil, target, err
 		}
@@ -123,9 +123,6 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 			if err := hop(ctx, resp.StatusCode, &next); err != nil {
 				return nil, target, err
 			}
-		}
-		if next.Host != target.Host || next.Port != target.Port {
-			header = c.crossHostHeader
 		}
 		target = next
 	}
@@ -199,14 +196,15 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 		RawQuery:   target.Query,
 		ForceQuery: target.HasQuery && target.Query == "",
 	}
-	if strings.HasPrefix(target.Path, "//") {
-		// net/http sends an opaque path starting with "//" in absolute
-		// form, scheme + ":" + path, which names the host the path starts
-		// with. Naming this host keeps the request on it.
-		u.Opaque = "//" + host + target.Path
-	}
 	// The path the cookie jar matches on; the wire gets Opaque.
 	u.Path = unescape(target.Path)
+	if strings.HasPrefix(target.Path, "//") {
+		// net/http sends an Opaque starting with "//" in absolute form,
+		// scheme + ":" + Opaque, which names the host the path spells.
+		// As Path and RawPath it goes in origin form, "GET //x/y", as
+		// browsers and curl send it (and in absolute form to a proxy).
+		u.Opaque, u.RawPath = "", target.Path
+	}
 	if target.Username != "" || target.Password != "" {
 		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
 	}
@@ -386,4 +384,41 @@ func errorText(err error) string {
 		return "timeout: " + err.Error()
 	}
 	return err.Error()
+}
+
+// credentialHeaders are the headers of Config.Header that only go to the
+// inputs' origins, as curl sends -H credentials only to the host it was
+// given.
+var credentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+// headerFor returns the header of a request to u: with the credentials of
+// Config.Header when u is on the origin (scheme, host and port) of an
+// input, without them anywhere else, robots.txt and sitemaps included.
+func (c *Crawler) headerFor(u *weburl.URL) http.Header {
+	if c.creds != nil && c.creds.has(originKey(u)) {
+		return c.header
+	}
+	return c.anonHeader
+}
+
+// originSet is a set of origins, safe for concurrent use.
+type originSet struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (s *originSet) add(origin string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]struct{})
+	}
+	s.m[origin] = struct{}{}
+}
+
+func (s *originSet) has(origin string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[origin]
+	return ok
 }

@@ -16,35 +16,6 @@ import (
 // The tests in this file are the regressions of the defects a hostile new
 // user found (issue 8) in the crawler.
 
-// TestRequestLineStaysOnHost sends a URL whose path starts with "//" to a
-// raw listener: the request line must name that host, never the one the
-// path spells.
-func TestRequestLineStaysOnHost(t *testing.T) {
-	lines := make(chan string, 4)
-	base := rawServerLine(t, func(conn net.Conn, line string) {
-		lines <- line
-		fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-	})
-	host := strings.TrimPrefix(base, "http://")
-	m := crawlAll(t, faultConfig, "http://"+host+"//evil.example/path?q=1")
-	if rec, _ := m.Get("http://" + host + "//evil.example/path?q=1"); rec.Status != 200 {
-		t.Errorf("record %+v", rec)
-	}
-	var line string
-	select {
-	case line = <-lines:
-	default:
-		t.Fatal("no request reached the server")
-	}
-	target := strings.Fields(line)[1]
-	if !strings.HasPrefix(target, "//evil.example/path") && target != "http://"+host+"//evil.example/path?q=1" {
-		t.Errorf("request line %q names another host", line)
-	}
-	if strings.HasPrefix(target, "http://evil.example") {
-		t.Errorf("request line %q sends the request to evil.example", line)
-	}
-}
-
 // TestRobotsGroupsMatchExactly checks RFC 9309's exact, case-insensitive
 // match of the product token: "c" does not bind "crawl", and "crawl" does
 // not bind "crawler".

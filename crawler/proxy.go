@@ -167,7 +167,8 @@ func (n *network) checkLiteral(host string) error {
 // line a proxy needs. net/http writes that form only for a URL without an
 // Opaque path, and crawl sends paths as Opaque to keep them exactly as the
 // URL Standard serialized them: an Opaque starting with "//host" gives the
-// same line, byte for byte.
+// same line, byte for byte. A path starting with "//" is sent as Path, not
+// Opaque (see newRequest), which net/http puts in absolute form itself.
 func (n *network) prepare(req *http.Request) error {
 	if n.viaTransport {
 		return n.checkLiteral(req.URL.Hostname())
@@ -182,7 +183,7 @@ func (n *network) prepare(req *http.Request) error {
 	if err := n.checkLiteral(req.URL.Hostname()); err != nil {
 		return err
 	}
-	if req.URL.Scheme == "http" && !strings.HasPrefix(req.URL.Opaque, "//") {
+	if req.URL.Scheme == "http" && req.URL.Opaque != "" && !strings.HasPrefix(req.URL.Opaque, "//") {
 		r := *req.URL
 		r.Opaque = "//" + r.Host + r.Opaque
 		req.URL = &r

@@ -1,0 +1,131 @@
+package crawler
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The tests in this file are the regressions of the defects of issue 17
+// ("trust before breadth") in the crawler.
+
+// headerLog records, per path, the credentials each request carried.
+type headerLog struct {
+	mu   sync.Mutex
+	seen map[string][]string // path -> "Authorization|Cookie" of each request
+}
+
+func (h *headerLog) note(r *http.Request) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seen == nil {
+		h.seen = make(map[string][]string)
+	}
+	h.seen[r.URL.Path] = append(h.seen[r.URL.Path], r.Header.Get("Authorization")+"|"+r.Header.Get("Cookie"))
+}
+
+func (h *headerLog) all() map[string][]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string][]string, len(h.seen))
+	for k, v := range h.seen {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// TestCredentialsStayOnTheInputsOrigin: -H Authorization and Cookie reach
+// the input's origin, pages and robots.txt, and never another origin,
+// neither through a redirect (its robots.txt included) nor through a link
+// that --scope host follows to another port of the same host name.
+func TestCredentialsStayOnTheInputsOrigin(t *testing.T) {
+	var own, other headerLog
+	otherSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		other.note(r)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/deeper">deeper</a>`)
+	}))
+	defer otherSrv.Close()
+	ownSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		own.note(r)
+		switch r.URL.Path {
+		case "/go":
+			http.Redirect(w, r, otherSrv.URL+"/landed", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, `<a href="/go">go</a> <a href="%s/linked">other port</a>`, otherSrv.URL)
+	}))
+	defer ownSrv.Close()
+
+	h := make(http.Header)
+	h.Set("Authorization", "Bearer secret")
+	h.Set("Cookie", "session=1")
+	c := newTestCrawler(t, Config{Header: h, Depth: 2})
+	recs := crawlRecords(t, c, ownSrv.URL+"/")
+	if rec := recs[otherSrv.URL+"/linked"]; rec.Status != 200 {
+		t.Fatalf("the other port's page was not crawled: %+v", rec)
+	}
+	for path, sent := range own.all() {
+		for _, s := range sent {
+			if s != "Bearer secret|session=1" {
+				t.Errorf("input origin %s got %q, want the credentials", path, s)
+			}
+		}
+	}
+	got := other.all()
+	for _, path := range []string{"/robots.txt", "/landed", "/linked", "/deeper"} {
+		if len(got[path]) == 0 {
+			t.Errorf("other origin: %s never requested", path)
+		}
+	}
+	for path, sent := range got {
+		for _, s := range sent {
+			if s != "|" {
+				t.Errorf("other origin %s got credentials %q", path, s)
+			}
+		}
+	}
+}
+
+// TestRequestLineIsOriginForm sends a URL whose path starts with "//" in
+// origin form, as browsers and curl do: the request line is the path, not
+// an absolute URL, which small servers route by the host it names.
+func TestRequestLineIsOriginForm(t *testing.T) {
+	lines := make(chan string, 4)
+	base := rawServerLine(t, func(conn net.Conn, line string) {
+		lines <- line
+		fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+	})
+	host := strings.TrimPrefix(strings.TrimSuffix(base, "/"), "http://")
+	u := "http://" + host + "//evil.example/path?q=1"
+	m := crawlAll(t, faultConfig, u)
+	if rec, _ := m.Get(u); rec.Status != 200 {
+		t.Errorf("record %+v", rec)
+	}
+	select {
+	case line := <-lines:
+		if want := "GET //evil.example/path?q=1 HTTP/1.1"; line != want {
+			t.Errorf("request line %q, want %q", line, want)
+		}
+	default:
+		t.Fatal("no request reached the server")
+	}
+	// Through an http proxy, the request line is the absolute URL, naming
+	// the URL's own host.
+	cfg := faultConfig
+	cfg.Proxy = strings.TrimSuffix(base, "/")
+	crawlAll(t, cfg, u)
+	select {
+	case line := <-lines:
+		if want := "GET " + u + " HTTP/1.1"; line != want {
+			t.Errorf("request line to the proxy %q, want %q", line, want)
+		}
+	default:
+		t.Fatal("no request reached the proxy")
+	}
+}
