@@ -34,9 +34,9 @@ var ErrInterrupted = errors.New("interrupted")
 // Crawler crawls URLs as its Config says. Run may be called more than once,
 // but not concurrently.
 type Crawler struct {
-	cfg             Config
-	client          *http.Client
-	log             *slog.Logger
+	cfg        Config
+	client     *http.Client
+	log        *slog.Logger
 	header     http.Header // sent to the inputs' origins
 	anonHeader http.Header // the same minus credentials, sent everywhere else
 	// creds holds the origins of the inputs, the only ones the credentials
