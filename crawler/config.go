@@ -75,7 +75,8 @@ type Config struct {
 	Scope Scope
 	// Include, when set, follows only links matching one of them; Exclude
 	// follows none that match one of them, and wins. Both are matched
-	// against the absolute URL, fragment removed.
+	// against the absolute URL, fragment removed, and against its dedup
+	// key (see Normalizer), which decodes the escapes a server decodes.
 	Include, Exclude []*regexp.Regexp
 	// MaxPages caps the pages taken into the crawl, seeds included, exactly:
 	// requests in flight count, and a seed past the cap is recorded as

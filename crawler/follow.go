@@ -48,7 +48,7 @@ func (c *Crawler) follow(page Task, rec *results.Record, p *Page) {
 			continue
 		}
 		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
-		reason := c.filter.reason(&u, child.URL, page.Depth, scopeKey)
+		reason := c.filter.reason(&u, child.URL, child.Key, page.Depth, scopeKey)
 		if child.Extended = selfExtending(&pageURL, page.Extended, &u); child.Extended > maxSelfExtended && reason == "" {
 			reason = skipTrap
 		}

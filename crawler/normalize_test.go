@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,6 +62,8 @@ func TestGlobMatch(t *testing.T) {
 func TestFilterReason(t *testing.T) {
 	host := filter{depth: 3, scope: ScopeHost}
 	domain := filter{depth: 3, scope: ScopeDomain}
+	excl := filter{depth: 3, exclude: []*regexp.Regexp{regexp.MustCompile(`/logout`), regexp.MustCompile(`a%2Fb`)}}
+	incl := filter{depth: 3, include: []*regexp.Regexp{regexp.MustCompile(`^http://e\.com/public/`)}}
 	tests := []struct {
 		name     string
 		f        filter
@@ -83,6 +86,11 @@ func TestFilterReason(t *testing.T) {
 		{"deep path", host, "http://e.com/", "http://e.com/" + repeatPath(33), 0, skipTrap, ""},
 		{"repeated parameter", host, "http://e.com/", "http://e.com/s?a=1&a=2&a=3&a=4", 0, skipTrap, ""},
 		{"long URL", host, "http://e.com/", "http://e.com/?q=" + strings.Repeat("x", 2100), 0, skipTrap, ""},
+		{"exclude sees through escapes", excl, "http://e.com/", "http://e.com/%6Cogout", 0, skipExclude, ""},
+		{"exclude sees upper-cased escapes", excl, "http://e.com/", "http://e.com/a%2fb", 0, skipExclude, ""},
+		{"exclude as written", excl, "http://e.com/", "http://e.com/logout", 0, skipExclude, ""},
+		{"include sees through escapes", incl, "http://e.com/", "http://e.com/%70ublic/x", 0, "", ""},
+		{"include misses", incl, "http://e.com/", "http://e.com/private/x", 0, skipInclude, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +99,7 @@ func TestFilterReason(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := tt.f.reason(&link, withoutFragment(&link), tt.depth, tt.f.scope.key(&page))
+			got := tt.f.reason(&link, withoutFragment(&link), new(Normalizer).Key(&link), tt.depth, tt.f.scope.key(&page))
 			if got != tt.want {
 				t.Errorf("reason = %q, want %q", got, tt.want)
 			}

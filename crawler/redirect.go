@@ -61,13 +61,12 @@ func (c *Crawler) redirectCheck(r *run, j *job, buf *bodyBuf) hopCheck {
 		if !recursive {
 			return nil
 		}
-		href := withoutFragment(next)
+		href, key := withoutFragment(next), c.norm.Key(next)
 		if t.Depth > 0 {
-			if reason := c.filter.hopReason(next, href, scopeKey); reason != "" {
+			if reason := c.filter.hopReason(next, href, key, scopeKey); reason != "" {
 				return &redirectStop{status: status, url: next.Href, skip: reason}
 			}
 		}
-		key := c.norm.Key(next)
 		if chain == nil {
 			chain = []string{t.Key}
 		}

@@ -99,13 +99,13 @@ type filter struct {
 	include, exclude []*regexp.Regexp
 }
 
-// reason returns why link u (fetched as href), found on page at depth d
-// whose scope key is scopeKey, is not followed, or "".
-func (f *filter) reason(u *weburl.URL, href string, d int, scopeKey string) string {
+// reason returns why link u (fetched as href, deduplicated as key), found
+// on page at depth d whose scope key is scopeKey, is not followed, or "".
+func (f *filter) reason(u *weburl.URL, href, key string, d int, scopeKey string) string {
 	if d+1 > f.depth {
 		return skipDepth
 	}
-	if reason := f.hopReason(u, href, scopeKey); reason != "" {
+	if reason := f.hopReason(u, href, key, scopeKey); reason != "" {
 		return reason
 	}
 	if isTrap(u, href) {
@@ -165,15 +165,17 @@ func selfExtending(page *weburl.URL, pageExtended uint8, link *weburl.URL) uint8
 }
 
 // hopReason returns why a link, or a discovered page's redirect, to u
-// (href without its fragment) is not followed: out of scope, or filtered
-// out.
-func (f *filter) hopReason(u *weburl.URL, href, scopeKey string) string {
+// (href without its fragment, key its dedup key) is not followed: out of
+// scope, or filtered out. The filters are matched against both href and
+// key, the form with unreserved escapes decoded and the others upper-cased,
+// which is what a server reads: /%6Cogout is /logout to --exclude /logout.
+func (f *filter) hopReason(u *weburl.URL, href, key, scopeKey string) string {
 	switch {
 	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:
 		return skipScope
-	case anyMatch(f.exclude, href):
+	case anyMatch(f.exclude, href) || key != href && anyMatch(f.exclude, key):
 		return skipExclude
-	case len(f.include) > 0 && !anyMatch(f.include, href):
+	case len(f.include) > 0 && !anyMatch(f.include, href) && (key == href || !anyMatch(f.include, key)):
 		return skipInclude
 	}
 	return ""

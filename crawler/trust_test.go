@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -127,5 +128,28 @@ func TestRequestLineIsOriginForm(t *testing.T) {
 		}
 	default:
 		t.Fatal("no request reached the proxy")
+	}
+}
+
+// TestExcludeSeesThroughEscapes: a link to /%6Cogout is /logout to the
+// server, and to --exclude /logout; it is counted under exclude.
+func TestExcludeSeesThroughEscapes(t *testing.T) {
+	var hits sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Store(r.URL.Path, true)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<a href="/%6Cogout">out</a> <a href="/%6cogout?x">out</a> <a href="/ok">ok</a>`)
+	}))
+	defer srv.Close()
+	c := newTestCrawler(t, Config{Depth: 1, Exclude: []*regexp.Regexp{regexp.MustCompile(`/logout`)}})
+	recs := crawlRecords(t, c, srv.URL+"/")
+	if _, ok := hits.Load("/logout"); ok {
+		t.Error("/%6Cogout was fetched despite --exclude /logout")
+	}
+	if _, ok := recs[srv.URL+"/ok"]; !ok {
+		t.Error("/ok was not crawled")
+	}
+	if n := c.Progress().NotFollowed[skipExclude]; n != 2 {
+		t.Errorf("not followed for exclude: %d, want 2 (%v)", n, c.Progress().NotFollowed)
 	}
 }
