@@ -50,7 +50,7 @@ func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string,
 			continue
 		}
 		seen[loc] = true
-		locs, index, err := c.readSitemap(ctx, j, loc, buf)
+		locs, index, err := c.readSitemap(ctx, r, j, loc, buf)
 		if err != nil {
 			c.log.Warn("sitemap not read", "url", loc, "error", err)
 			continue
@@ -66,18 +66,26 @@ func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string,
 }
 
 // readSitemap fetches a sitemap (gzipped or not) and returns its <loc>
-// URLs and whether it is a sitemap index.
-func (c *Crawler) readSitemap(ctx context.Context, j *job, loc string, buf *bodyBuf) ([]string, bool, error) {
+// URLs and whether it is a sitemap index. The sitemap, and every redirect
+// it takes, obeys the robots.txt of the host it is on, whichever host
+// named it.
+func (c *Crawler) readSitemap(ctx context.Context, r *run, j *job, loc string, buf *bodyBuf) ([]string, bool, error) {
 	u, err := weburl.Parse(loc)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 		return nil, false, fmt.Errorf("not an http(s) URL")
 	}
-	if err := j.rules.allowed(&u); err != nil && originKey(&u) == j.host.key {
+	if err := c.hopAllowed(ctx, r, j, &u, buf); err != nil {
 		return nil, false, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, _, err := c.get(ctx, u, robotsRedirects, nil)
+	hop := func(ctx context.Context, _ int, next *weburl.URL) error {
+		if err := c.hopAllowed(ctx, r, j, next, buf); err != nil {
+			return fmt.Errorf("redirect to %s: %w", next.Href, err)
+		}
+		return nil
+	}
+	resp, _, err := c.get(ctx, u, robotsRedirects, hop)
 	if err != nil {
 		return nil, false, err
 	}

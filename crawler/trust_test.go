@@ -153,3 +153,45 @@ func TestExcludeSeesThroughEscapes(t *testing.T) {
 		t.Errorf("not followed for exclude: %d, want 2 (%v)", n, c.Progress().NotFollowed)
 	}
 }
+
+// TestSitemapObeysItsHostsRobots: host A's robots.txt names a sitemap on
+// host B, whose robots.txt disallows it, and one on A that redirects to a
+// path of B it disallows: neither is fetched.
+func TestSitemapObeysItsHostsRobots(t *testing.T) {
+	var bHits sync.Map
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bHits.Store(r.URL.Path, true)
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprint(w, "User-agent: *\nDisallow: /sitemaps/\n")
+		default:
+			fmt.Fprint(w, urlset("http://"+r.Host+"/from-b"))
+		}
+	}))
+	defer b.Close()
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/robots.txt":
+			fmt.Fprintf(w, "User-agent: *\nSitemap: %s/sitemaps/b.xml\nSitemap: http://%s/moved.xml\n", b.URL, r.Host)
+		case "/moved.xml":
+			http.Redirect(w, r, b.URL+"/sitemaps/moved.xml", http.StatusMovedPermanently)
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<p>home")
+		}
+	}))
+	defer a.Close()
+	c := newTestCrawler(t, Config{Depth: 1, Sitemap: true, Scope: ScopeAny})
+	recs := crawlRecords(t, c, a.URL+"/")
+	for _, p := range []string{"/sitemaps/b.xml", "/sitemaps/moved.xml"} {
+		if _, ok := bHits.Load(p); ok {
+			t.Errorf("%s fetched, though B's robots.txt disallows it", p)
+		}
+	}
+	if _, ok := bHits.Load("/robots.txt"); !ok {
+		t.Error("B's robots.txt was never asked for")
+	}
+	if len(recs) != 1 {
+		t.Errorf("records %v, want the input only", recs)
+	}
+}
