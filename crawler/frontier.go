@@ -125,7 +125,7 @@ func (f *memFrontier) addSeed(ctx context.Context, t Task) (bool, error) {
 	case !added:
 		t.DuplicateOf = t.Key
 	case f.full(t.Key):
-		t.Skip = skipMaxPages
+		t.Skip = f.fullReason()
 	default:
 		f.count(t.Key)
 	}
@@ -153,6 +153,14 @@ func (f *memFrontier) full(key string) bool {
 	return f.lim.maxPerHost > 0 && f.perHost[HostOfKey(key)] >= f.lim.maxPerHost
 }
 
+// fullReason says which page limit full found reached.
+func (f *memFrontier) fullReason() string {
+	if f.lim.maxPages > 0 && f.claims >= f.lim.maxPages {
+		return skipMaxPages
+	}
+	return skipMaxPerHost
+}
+
 func (f *memFrontier) count(key string) {
 	f.claims++
 	if f.lim.maxPerHost > 0 {
@@ -174,11 +182,7 @@ func (f *memFrontier) take(t Task) (bool, error) {
 		return false, nil
 	}
 	if f.full(t.Key) {
-		reason := skipMaxPages
-		if f.lim.maxPages == 0 || f.claims < f.lim.maxPages {
-			reason = skipMaxPerHost
-		}
-		f.skip(t.Key, reason)
+		f.skip(t.Key, f.fullReason())
 		return false, nil
 	}
 	f.seen.add(t.Key, f.seen.rawHash(t.URL))

@@ -2,11 +2,13 @@ package crawler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 
@@ -44,17 +46,22 @@ func newNetwork(cfg Config, guarded, open *net.Dialer) (*network, error) {
 	switch cfg.Proxy {
 	case "":
 		// What http.ProxyFromEnvironment does, but read now rather than
-		// once per process.
-		fromEnv := httpproxy.FromEnvironment().ProxyFunc()
+		// once per process, and a value it would ignore is an error, as
+		// the same value given to --proxy is.
+		env := httpproxy.FromEnvironment()
+		if err := checkEnvProxies(env); err != nil {
+			return nil, err
+		}
+		fromEnv := env.ProxyFunc()
 		n.proxy = func(req *http.Request) (*url.URL, error) { return fromEnv(req.URL) }
 		return n, nil
 	case "none":
 		return n, nil
 	}
-	u, err := url.Parse(cfg.Proxy)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("proxy %q: want a URL such as http://host:3128 or socks5://host:1080", cfg.Proxy)
+	if err := checkProxyURL(cfg.Proxy, false); err != nil {
+		return nil, fmt.Errorf("proxy %q: %w", cfg.Proxy, err)
 	}
+	u, _ := url.Parse(cfg.Proxy)
 	switch u.Scheme {
 	case "http", "https":
 		n.proxy = http.ProxyURL(u)
@@ -201,4 +208,65 @@ func hostPort(u *url.URL) string {
 		port = "443"
 	}
 	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// checkEnvProxies checks the proxies the environment names, as --proxy's
+// value is checked: a proxy that cannot be used is an error naming its
+// variable, never a silent direct connection. As for Go and curl, a value
+// without a scheme is an http:// proxy; in a CGI environment
+// (REQUEST_METHOD set) HTTP_PROXY is ignored, Go's guard against httpoxy.
+func checkEnvProxies(env *httpproxy.Config) error {
+	vars := []struct {
+		names []string
+		value string
+	}{
+		{[]string{"HTTPS_PROXY", "https_proxy"}, env.HTTPSProxy},
+		{[]string{"HTTP_PROXY", "http_proxy"}, env.HTTPProxy},
+	}
+	for _, v := range vars {
+		if v.value == "" || env.CGI && v.names[0] == "HTTP_PROXY" {
+			continue
+		}
+		name := v.names[0]
+		if os.Getenv(name) == "" {
+			name = v.names[1]
+		}
+		if err := checkProxyURL(v.value, true); err != nil {
+			return fmt.Errorf("%s=%q: %w (fix or unset it, or give --proxy)", name, v.value, err)
+		}
+	}
+	return nil
+}
+
+// errProxyURL is what a proxy URL that cannot be used is told.
+var errProxyURL = errors.New("want a URL such as http://host:3128 or socks5://host:1080")
+
+// checkProxyURL checks a proxy URL: one that parses, with an http, https,
+// socks5 or socks5h scheme (http assumed when lenient and there is none)
+// and a host that is a name or an IP address.
+func checkProxyURL(s string, lenient bool) error {
+	u, err := url.Parse(s)
+	if lenient && (err != nil || u.Scheme == "" || u.Host == "") {
+		if u2, err2 := url.Parse("http://" + s); err2 == nil {
+			u, err = u2, nil
+		}
+	}
+	if err != nil || u.Host == "" {
+		return errProxyURL
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return fmt.Errorf("want an http, https, socks5 or socks5h URL")
+	}
+	host := u.Hostname()
+	if host == "" || strings.ContainsAny(host, " \t") {
+		return errProxyURL
+	}
+	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return errProxyURL
+		}
+	}
+	return nil
 }

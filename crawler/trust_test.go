@@ -195,3 +195,45 @@ func TestSitemapObeysItsHostsRobots(t *testing.T) {
 		t.Errorf("records %v, want the input only", recs)
 	}
 }
+
+// TestMalformedEnvProxyIsAnError: a proxy variable that cannot be used is
+// an error naming it, as the same value given as Config.Proxy is, never a
+// silent direct connection; a value without a scheme is http://, and in a
+// CGI environment HTTP_PROXY is ignored (Go's httpoxy guard).
+func TestMalformedEnvProxyIsAnError(t *testing.T) {
+	tests := []struct {
+		env, value string
+		cgi        bool
+		err        string // "" for none
+	}{
+		{"HTTP_PROXY", " http://proxy.example:3128", false, `HTTP_PROXY=" http://proxy.example:3128"`},
+		{"https_proxy", "::::", false, `https_proxy="::::"`},
+		{"HTTPS_PROXY", "ftp://proxy.example:21", false, "HTTPS_PROXY"},
+		{"HTTP_PROXY", "proxy.example:3128", false, ""},
+		{"HTTP_PROXY", "socks5://proxy.example:1080", false, ""},
+		{"HTTP_PROXY", "::::", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			for _, v := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "REQUEST_METHOD"} {
+				t.Setenv(v, "")
+			}
+			t.Setenv(tt.env, tt.value)
+			if tt.cgi {
+				t.Setenv("REQUEST_METHOD", "GET")
+			}
+			_, err := New(Config{})
+			switch {
+			case tt.err == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("error %v, want one naming %s", err, tt.err)
+			}
+		})
+	}
+	for _, bad := range []string{" http://proxy.example:3128", "::::", "http://::::"} {
+		if _, err := New(Config{Proxy: bad}); err == nil {
+			t.Errorf("Proxy %q accepted", bad)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -131,8 +132,22 @@ func List(ctx context.Context, url string) ([]Stats, error) {
 	return out, nil
 }
 
+// ErrRunning is wrapped by Remove's error when the job has workers alive.
+var ErrRunning = errors.New("the job has workers")
+
+// liveWorkers counts the workers of job whose lease has not expired, on
+// Redis's clock.
+func liveWorkers(ctx context.Context, rdb *goredis.Client, job string) (int64, error) {
+	now, err := rdb.Time(ctx).Result()
+	if err != nil {
+		return 0, err
+	}
+	return rdb.ZCount(ctx, prefixOf(job)+"workers", strconv.FormatInt(now.UnixMilli(), 10), "+inf").Result()
+}
+
 // Remove deletes a job and everything it holds; it reports whether there
-// was such a job.
+// was such a job. A job whose workers are alive is not removed: they
+// would end with its state gone under them.
 func Remove(ctx context.Context, url, job string) (bool, error) {
 	if err := checkJobName(job); err != nil { // so that its key prefix is no SCAN pattern either
 		return false, err
@@ -142,6 +157,11 @@ func Remove(ctx context.Context, url, job string) (bool, error) {
 		return false, err
 	}
 	defer rdb.Close()
+	if alive, err := liveWorkers(ctx, rdb, job); err != nil {
+		return false, fmt.Errorf("redis: %w", err)
+	} else if alive > 0 {
+		return false, fmt.Errorf("job %s: %w: %d alive; stop them first (SIGINT gives their URLs back), or wait a lease after they died", job, ErrRunning, alive)
+	}
 	n, err := rdb.SRem(ctx, jobsKey, job).Result()
 	if err != nil {
 		return false, fmt.Errorf("redis: %w", err)

@@ -34,6 +34,10 @@ const (
 	DefaultLease         = 60 * time.Second
 	DefaultMaxDeliveries = 5
 	DefaultBatch         = 8
+	// StartWait is how long Open waits for an unreachable Redis before it
+	// gives up: an outage during a job is waited out, but a worker that
+	// cannot reach its Redis at all should say so, not hang.
+	StartWait = 10 * time.Second
 )
 
 // Options say which job to open and how to take part in it.
@@ -71,7 +75,18 @@ type Settings struct {
 	MaxPagesPerHost int      `json:"max_pages_per_host,omitempty"`
 	Sitemap         bool     `json:"sitemap,omitempty"`
 	IgnoreRobots    bool     `json:"ignore_robots,omitempty"`
+	// What decides a record's content, so that the job's records all
+	// have one shape: the custom fields as given (NAME=CSS[@ATTR]),
+	// button details, and the body limit links and fields are read in.
+	Select        []string `json:"select,omitempty"`
+	ButtonDetails bool     `json:"button_details,omitempty"`
+	MaxBody       int64    `json:"max_body,omitempty"`
 }
+
+// ErrGone is wrapped by the error of a worker whose job disappeared from
+// Redis under it: removed by crawl job rm, or lost by a Redis restarted
+// without persistence.
+var ErrGone = errors.New("the job is gone from Redis (removed by crawl job rm, or lost by a restart of a Redis without persistence); its state is lost: start it again")
 
 // ErrSettings is wrapped by Open's error when the job was started with
 // other settings.
@@ -85,6 +100,21 @@ func checkJobName(job string) error {
 	}
 	return nil
 }
+
+// CheckURL reports, without connecting, whether url names a Redis server
+// as Options.URL must: redis:// or rediss://, in a form go-redis reads.
+func CheckURL(url string) error {
+	if !strings.HasPrefix(url, "redis://") && !strings.HasPrefix(url, "rediss://") {
+		return fmt.Errorf("redis url %q: want redis://[user:pass@]host:port/db, or rediss:// for TLS", url)
+	}
+	if _, err := goredis.ParseURL(url); err != nil {
+		return fmt.Errorf("redis url %q: %w", url, err)
+	}
+	return nil
+}
+
+// CheckJobName reports whether job can name a job (Options.Job).
+func CheckJobName(job string) error { return checkJobName(job) }
 
 // jobsKey is the set of job names, for List.
 const jobsKey = "crawl:jobs"
@@ -112,6 +142,7 @@ type Job struct {
 
 	downMu sync.Mutex
 	down   bool // Redis is unreachable, and that has been said
+	opened bool // Open is done: an outage from now on is waited out
 
 	front frontierState
 }
@@ -143,10 +174,20 @@ func Open(ctx context.Context, opt Options) (*Job, error) {
 	}
 	j.keys = []string{j.prefix}
 	j.front.init()
-	if err := j.create(ctx); err != nil {
+	goredis.SetLogger(clientLog{j.log})
+	start, cancel := context.WithTimeout(ctx, StartWait)
+	defer cancel()
+	if err := j.create(start); err != nil {
 		j.rdb.Close()
+		var o *outage
+		if errors.As(err, &o) && ctx.Err() == nil {
+			return nil, fmt.Errorf("redis at %s not reachable for %v: %w", ro.Addr, StartWait, o.last)
+		}
 		return nil, err
 	}
+	j.downMu.Lock()
+	j.opened = true
+	j.downMu.Unlock()
 	return j, nil
 }
 
@@ -217,7 +258,22 @@ func settingsDiff(stored, mine Settings) string {
 	add("--max-pages", stored.MaxPages, mine.MaxPages)
 	add("--max-pages-per-host", stored.MaxPagesPerHost, mine.MaxPagesPerHost)
 	add("--sitemap", stored.Sitemap, mine.Sitemap)
-	add("--ignore-robots", stored.IgnoreRobots, mine.IgnoreRobots)
+	robots := func(ignore bool) string {
+		if ignore {
+			return "ignore"
+		}
+		return "obey"
+	}
+	add("--robots", robots(stored.IgnoreRobots), robots(mine.IgnoreRobots))
+	add("--select", stored.Select, mine.Select)
+	buttons := func(detail bool) string {
+		if detail {
+			return "detail"
+		}
+		return "ids"
+	}
+	add("--buttons", buttons(stored.ButtonDetails), buttons(mine.ButtonDetails))
+	add("--max-body", stored.MaxBody, mine.MaxBody)
 	if len(diffs) == 0 {
 		return "they could not be read"
 	}
@@ -254,20 +310,24 @@ func (j *Job) Close(ctx context.Context) error {
 // do runs op until it succeeds, retrying with backoff while Redis cannot be
 // reached (or is loading its data after a restart), and saying so once per
 // outage; any other error is returned. Every op must be safe to repeat.
+// When ctx ends during an outage, the error wraps ctx's and the last one.
 func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
 	wait := 50 * time.Millisecond
 	for {
 		j.trips.Add(1)
 		err := op(ctx)
+		if err != nil && ctx.Err() != nil && transient(err) {
+			return &outage{ctx.Err(), err}
+		}
+		if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+			return fmt.Errorf("job %s: %w", j.name, ErrGone)
+		}
 		if err == nil || !transient(err) {
 			j.up()
 			return err
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		j.downMu.Lock()
-		if !j.down {
+		if !j.down && j.opened {
 			j.down = true
 			j.log.Warn("redis unreachable; keeping in-flight pages and retrying", "error", err)
 		}
@@ -275,7 +335,7 @@ func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return ctx.Err()
+			return &outage{ctx.Err(), err}
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
@@ -311,3 +371,18 @@ func transient(err error) bool {
 	}
 	return true // the connection: refused, reset, closed, timed out
 }
+
+// clientLog passes go-redis's own log lines (a dial that failed, say) to
+// the job's logger at Info, so that they obey -q and show with -v.
+type clientLog struct{ l *slog.Logger }
+
+func (c clientLog) Printf(ctx context.Context, format string, v ...any) {
+	c.l.InfoContext(ctx, fmt.Sprintf(format, v...), "from", "go-redis")
+}
+
+// outage is the error of a step given up on because its context ended
+// while Redis could not be reached: both errors, ctx's first.
+type outage struct{ ctx, last error }
+
+func (o *outage) Error() string   { return o.ctx.Error() + ": " + o.last.Error() }
+func (o *outage) Unwrap() []error { return []error{o.ctx, o.last} }

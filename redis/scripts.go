@@ -167,8 +167,9 @@ for i = 5, #ARGV, 3 do
   else
     redis.call('HSET', P .. 'seen', kh, 't' .. spell)
     local host = host_of(task)
-    if full(host) then
-      redis.call('XADD', P .. 'q', '*', 't', task, 'skip', 'max-pages')
+    local r = full(host)
+    if r then
+      redis.call('XADD', P .. 'q', '*', 't', task, 'skip', r)
     else
       count(host)
       redis.call('XADD', P .. 'q', '*', 't', task)

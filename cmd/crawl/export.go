@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/crawlkit/crawl/redis"
 	"github.com/crawlkit/crawl/results"
 )
 
@@ -33,6 +34,12 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 		if *job == "" || fs.NArg() != 0 {
 			return usagef("export --redis: want --job NAME and no file, as in: crawl export --redis URL --job NAME -o out.json")
 		}
+		if err := redis.CheckURL(*redisURL); err != nil {
+			return usagef("export: --redis: %v", err)
+		}
+		if err := redis.CheckJobName(*job); err != nil {
+			return usagef("export: --job: %v", err)
+		}
 		return exportShared(ctx, *redisURL, *job, *output, *format, stdout)
 	}
 	if *job != "" || *format != "" {
@@ -40,6 +47,9 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		return usagef("export: want one JSON lines file, as in: crawl export results.jsonl")
+	}
+	if *output != "-" && sameFile(fs.Arg(0), *output) {
+		return usagef("export: -o %s is the JSON lines file %s itself: the export would replace the file --resume needs; write the JSON object to another file", *output, fs.Arg(0))
 	}
 	in, err := os.Open(fs.Arg(0))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/crawlkit/crawl/crawler"
 	"github.com/crawlkit/crawl/internal/cookiefile"
@@ -35,6 +36,9 @@ func (o *options) network(cfg *crawler.Config) (*cookiefile.Jar, error) {
 	if o.cookies == "" && o.saveCookies == "" {
 		return nil, nil
 	}
+	if err := o.checkSaveCookies(); err != nil {
+		return nil, err
+	}
 	jar := cookiefile.NewJar()
 	if o.cookies != "" {
 		f, err := os.Open(o.cookies)
@@ -63,4 +67,40 @@ func (o *options) saveJar(jar *cookiefile.Jar) error {
 		return errors.Join(fmt.Errorf("--save-cookies: %w", err), f.Abort())
 	}
 	return f.Commit()
+}
+
+// checkSaveCookies refuses, before anything is crawled, a --save-cookies
+// file that is also the output or an input list (by identity, so another
+// name or a hard link is caught too), which saving would overwrite, and
+// one that cannot be written.
+func (o *options) checkSaveCookies() error {
+	if o.saveCookies == "" {
+		return nil
+	}
+	if o.output != "-" && sameFile(o.saveCookies, o.output) {
+		return usagef("--save-cookies %s is also the output file %s: saving the cookies would overwrite the results", o.saveCookies, o.output)
+	}
+	for _, in := range o.inputs {
+		if in != "-" && sameFile(o.saveCookies, in) {
+			return usagef("--save-cookies %s is also the input list %s: saving the cookies would overwrite it", o.saveCookies, in)
+		}
+	}
+	f, err := results.CreateAtomic(o.saveCookies)
+	if err != nil {
+		return usagef("--save-cookies: %v", err)
+	}
+	return f.Abort()
+}
+
+// sameFile reports whether two paths name one file: the same file when
+// both exist (another name, a symlink or a hard link), else the same path.
+func sameFile(a, b string) bool {
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(ia, ib)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

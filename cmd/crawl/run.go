@@ -189,6 +189,11 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.sitemap && o.depth == 0 {
 		return nil, usagef("--sitemap adds depth-1 pages: give --depth 1 or more")
 	}
+	for _, name := range []string{"scope", "include", "exclude"} {
+		if fs.Changed(name) && o.depth == 0 {
+			return nil, usagef("--%s chooses the links a recursive crawl follows: give --depth 1 or more", name)
+		}
+	}
 	if o.maxPages < 0 || o.maxPagesHost < 0 {
 		return nil, usagef("--max-pages and --max-pages-per-host: want 0 (no cap) or more")
 	}

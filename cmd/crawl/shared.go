@@ -29,6 +29,10 @@ func (o *options) checkShared(fs *pflag.FlagSet) error {
 	switch {
 	case o.job == "":
 		return usagef("--redis needs --job NAME: the name every worker of the crawl gives")
+	case redis.CheckURL(o.redis) != nil:
+		return usagef("--redis: %v", redis.CheckURL(o.redis))
+	case redis.CheckJobName(o.job) != nil:
+		return usagef("--job: %v", redis.CheckJobName(o.job))
 	case o.resume:
 		return usagef("--resume with --redis: a shared job keeps its own state; start the worker again to go on")
 	case fs.Changed("output") || fs.Changed("format"):
@@ -48,6 +52,7 @@ func (o *options) settings() redis.Settings {
 		SortQuery: o.sortQuery, StripParams: o.stripParams,
 		MaxPages: o.maxPages, MaxPagesPerHost: o.maxPagesHost,
 		Sitemap: o.sitemap, IgnoreRobots: o.robots == "ignore",
+		Select: o.selects, ButtonDetails: o.buttons == "detail", MaxBody: int64(o.maxBody),
 	}
 }
 
@@ -125,6 +130,12 @@ func redisFlags(name string, args []string, stdout io.Writer, help string, needJ
 	}
 	if *url == "" || needJob && *job == "" {
 		return nil, "", "", usagef("%s", help)
+	}
+	if err := redis.CheckURL(*url); err != nil {
+		return nil, "", "", usagef("%s: --redis: %v", name, err)
+	}
+	if err := redis.CheckJobName(*job); *job != "" && err != nil {
+		return nil, "", "", usagef("%s: --job: %v", name, err)
 	}
 	return fs, *url, *job, nil
 }
