@@ -93,7 +93,7 @@ func frontierScale(b *testing.B, n int) {
 	peakRSS, peakDisk := int64(0), int64(0)
 	sample := func() {
 		peakRSS = max(peakRSS, residentBytes()-rss0)
-		peakDisk = max(peakDisk, dirBytes(dir))
+		peakDisk = max(peakDisk, f.spilled())
 	}
 	for i := range n {
 		u := fmt.Sprintf("https://example.com/articles/%d/%d.html", i%9973, i)
@@ -129,19 +129,4 @@ func residentBytes() int64 {
 	var size, resident int64
 	fmt.Sscan(string(b), &size, &resident)
 	return resident * int64(os.Getpagesize())
-}
-
-func dirBytes(dir string) int64 {
-	var n int64
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if sub, err := os.ReadDir(filepath.Join(dir, e.Name())); err == nil {
-			for _, s := range sub {
-				if info, err := s.Info(); err == nil {
-					n += info.Size()
-				}
-			}
-		}
-	}
-	return n
 }

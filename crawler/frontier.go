@@ -42,7 +42,6 @@ type memFrontier struct {
 	stopped  bool           // interrupted: take no more proposals
 	claims   int            // pages taken, for MaxPages
 	perHost  map[string]int // pages taken by host, for MaxPagesPerHost
-	dir      string         // the spill directory, once made
 	// changed is closed, and replaced, whenever the state above changes, to
 	// wake the goroutines waiting in Add and Next.
 	changed chan struct{}
@@ -208,16 +207,13 @@ func (f *memFrontier) level(qs *[]*spillQueue, d int, name string) *spillQueue {
 	return (*qs)[d]
 }
 
-// spillDir makes the directory queues spill to, on first use.
+// spillDir is the directory queues spill to: their files have no name
+// there (see openSpill).
 func (f *memFrontier) spillDir() (string, error) {
-	if f.dir == "" {
-		dir, err := os.MkdirTemp(f.lim.dir, "crawl-frontier-*")
-		if err != nil {
-			return "", fmt.Errorf("frontier spill: %w", err)
-		}
-		f.dir = dir
+	if f.lim.dir != "" {
+		return f.lim.dir, nil
 	}
-	return f.dir, nil
+	return os.TempDir(), nil
 }
 
 // gateOpen reports whether proposals of depth d may be taken: the seeds
@@ -382,6 +378,24 @@ func (f *memFrontier) notFollowed() map[string]int {
 	return out
 }
 
+// spilled returns the bytes the frontier's queues hold on disk.
+func (f *memFrontier) spilled() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n int64
+	for _, qs := range [][]*spillQueue{f.queued, f.proposed} {
+		for _, q := range qs {
+			if q == nil {
+				continue
+			}
+			for _, seg := range q.segs {
+				n += seg.size
+			}
+		}
+	}
+	return n
+}
+
 // release frees the seen-set's memory and the spill files once the crawl
 // is over.
 func (f *memFrontier) release() {
@@ -397,9 +411,6 @@ func (f *memFrontier) release() {
 				q.close()
 			}
 		}
-	}
-	if f.dir != "" {
-		os.RemoveAll(f.dir)
 	}
 }
 

@@ -3,30 +3,31 @@ package crawler
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 )
 
 // spillQueue is a FIFO of tasks that keeps at most window of them in memory
 // and writes the rest to segment files, so that a frontier of millions of
 // discovered URLs is bounded by disk, not RAM, and adding to it never
 // blocks. Segments are append-only files of up to segmentSize bytes, read
-// back in order and removed once read; a segment still being written is
-// sealed before it is read, so reading never races writing.
+// back in order and closed once read; a segment still being written is
+// sealed before it is read, so reading never races writing. Segments have
+// no name (see openSpill): closing one frees its disk, and a process that
+// is killed leaves none behind.
 //
 // An embedded store (bbolt, pebble) was the alternative; a FIFO needs
 // neither keys nor random access, and sequential files do one write and
 // one read per task with no compaction.
 type spillQueue struct {
-	dir    func() (string, error) // the directory segments go in, made on first use
-	name   string                 // of its segment files, unique in dir
+	dir    func() (string, error) // the directory segments go in
+	name   string                 // the queue's name, for errors
 	window int
 	mem    fifo[Task]
 	segs   []*segment // oldest first; only the last may be open for writing
 	onDisk int
-	seq    int
 	buf    []byte
 }
 
@@ -34,7 +35,6 @@ const segmentSize = 8 << 20
 
 // segment is one file of encoded tasks.
 type segment struct {
-	path    string
 	f       *os.File
 	w       *bufio.Writer // nil once sealed
 	r       *bufio.Reader // set once reading starts
@@ -60,13 +60,11 @@ func (q *spillQueue) push(t Task) error {
 		if err != nil {
 			return err
 		}
-		q.seq++
-		path := fmt.Sprintf("%s/%s-%06d", dir, q.name, q.seq)
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := openSpill(dir)
 		if err != nil {
 			return fmt.Errorf("frontier spill: %w", err)
 		}
-		seg = &segment{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}
+		seg = &segment{f: f, w: bufio.NewWriterSize(f, 64<<10)}
 		q.segs = append(q.segs, seg)
 	}
 	q.buf = encodeTask(q.buf[:0], &t)
@@ -119,7 +117,7 @@ func (q *spillQueue) refill() error {
 	for i := 0; i < q.window && seg.read < seg.n; i++ {
 		t, err := decodeTask(seg.r)
 		if err != nil {
-			return fmt.Errorf("frontier spill %s: %w", seg.path, err)
+			return fmt.Errorf("frontier spill %s: %w", q.name, err)
 		}
 		q.mem.push(t)
 		seg.read++
@@ -127,7 +125,7 @@ func (q *spillQueue) refill() error {
 	}
 	if seg.read == seg.n {
 		q.segs = q.segs[1:]
-		return errors.Join(seg.f.Close(), os.Remove(seg.path))
+		return seg.f.Close()
 	}
 	return nil
 }
@@ -136,7 +134,6 @@ func (q *spillQueue) refill() error {
 func (q *spillQueue) close() {
 	for _, seg := range q.segs {
 		seg.f.Close()
-		os.Remove(seg.path)
 	}
 	q.segs, q.onDisk = nil, 0
 	q.mem = fifo[Task]{}
@@ -183,4 +180,18 @@ func decodeTask(r *bufio.Reader) (Task, error) {
 		t.Key = t.URL
 	}
 	return t, nil
+}
+
+// openUnlinked creates a spill file in dir and unlinks it at once: only an
+// exit between the two leaves it behind.
+func openUnlinked(dir string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, "crawl-frontier-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil && runtime.GOOS != "windows" {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

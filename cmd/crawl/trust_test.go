@@ -3,9 +3,11 @@ package main
 import (
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -155,5 +157,32 @@ func TestSharedJobGone(t *testing.T) {
 	code := w.wait(t, 60*time.Second)
 	if code != 1 || !strings.Contains(w.stderr.String(), "job lost: the job is gone from Redis") || strings.Contains(w.stderr.String(), "user_script") {
 		t.Errorf("exit %d, stderr:\n%s", code, w.stderr.String())
+	}
+}
+
+// TestSIGKILLLeavesNoSpill: a crawl killed while its frontier spills to
+// disk leaves nothing in $TMPDIR.
+func TestSIGKILLLeavesNoSpill(t *testing.T) {
+	s := startSite(t, 30000, 20, 20*time.Millisecond)
+	tmp := t.TempDir()
+	cmd := exec.Command(binary, "-d", "4", "-c", "64", "--per-host", "64", "-q", "-f", "jsonl", "-o", filepath.Join(t.TempDir(), "out.jsonl"), s.URL(0))
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the frontier holds more than its window of one depth.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if pages, _ := s.Fetched(); pages > 500 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the crawl never got past 500 pages")
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR after SIGKILL: %v", left)
 	}
 }
