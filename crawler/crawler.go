@@ -270,10 +270,8 @@ func (c *Crawler) produce(ctx context.Context, r *run, seeds iter.Seq[Seed]) err
 		if err != nil {
 			return err
 		}
-		if s.Done != nil && added {
-			var p Page
-			c.follow(t, s.Done, &p)
-			if err := offer(ctx, r.front, p); err != nil {
+		if s.Done != nil {
+			if err := c.replay(ctx, r, t, added); err != nil {
 				return err
 			}
 		}
@@ -290,6 +288,35 @@ func (c *Crawler) noteInput(t *Task) {
 	if u, err := weburl.Parse(t.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		c.creds.add(originKey(&u))
 	}
+}
+
+// replay takes the state of a record of an earlier run into the frontier
+// (see Seed.Done): the key of the page its redirects led to, its links
+// when its key was taken (added), and for a seed, its host's sitemaps.
+func (c *Crawler) replay(ctx context.Context, r *run, t Task, added bool) error {
+	rec := t.Done
+	if rec.FinalURL != "" && rec.FinalURL != rec.URL && rec.DuplicateOf == "" {
+		if u, err := weburl.Parse(rec.FinalURL); err == nil {
+			if _, err := r.front.Claim(ctx, c.norm.Key(&u)); err != nil {
+				return err
+			}
+		}
+	}
+	if !added {
+		return nil
+	}
+	var p Page
+	c.follow(t, rec, &p)
+	if err := offer(ctx, r.front, p); err != nil {
+		return err
+	}
+	if c.cfg.Sitemap && t.Depth == 0 && !r.shared {
+		t.SitemapsOnly = true
+		if _, err := r.front.Add(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // work is one fetcher: it does the jobs the scheduler hands it until there
@@ -328,12 +355,19 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 // before marking it done, so that the frontier never looks drained while
 // a page's links are still coming.
 func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf *bodyBuf, id int) error {
-	c.done.Add(1)
 	var p Page
-	if out.skip != "" {
+	if !out.sitemapsOnly {
+		c.done.Add(1)
+	}
+	switch {
+	case out.sitemapsOnly:
+		if !r.interrupted() {
+			c.sitemaps(ctx, r, j, j.task.Done.FinalURL, buf, &p)
+		}
+	case out.skip != "":
 		c.log.Info("not followed", "url", j.task.URL, "worker", id, "reason", out.skip)
 		c.stats.Load().skip(out.skip) // Run set it
-	} else {
+	default:
 		rec := &out.rec
 		p.Record = rec
 		c.log.Info("crawled", "url", rec.URL, "worker", id, "status", rec.Status, "proto", j.proto, "attempts", rec.Attempts, "ms", rec.DurationMS, "error", rec.Error)
@@ -368,12 +402,17 @@ type outcome struct {
 	wait  time.Duration // before the retry
 	slow  bool          // the host asked for fewer requests (429, 503)
 	skip  string        // not followed after all, for this reason: no record
+	// sitemapsOnly: the task was recorded by an earlier run; only its
+	// host's sitemaps are to be read.
+	sitemapsOnly bool
 }
 
 // crawl makes one attempt at a job. Whatever happens is in the record.
 func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outcome {
 	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Parent: j.task.Parent, Attempts: j.attempts}
 	switch {
+	case j.task.SitemapsOnly: // recorded by an earlier run
+		return outcome{sitemapsOnly: true}
 	case j.task.DuplicateOf != "": // known without a fetch, interrupted or not
 		rec.DuplicateOf = j.task.DuplicateOf
 		return outcome{rec: rec}

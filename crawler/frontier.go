@@ -86,6 +86,8 @@ func (f *memFrontier) Add(ctx context.Context, t Task) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
+	case t.SitemapsOnly:
+		return true, f.addSitemaps(ctx, t)
 	case t.Done != nil:
 		return f.replay(t), nil
 	case t.Depth == 0:
@@ -106,8 +108,14 @@ func (f *memFrontier) Add(ctx context.Context, t Task) (bool, error) {
 }
 
 // replay takes the key of a page recorded by an earlier run: it is not
-// crawled again, but counts against the page limits.
+// crawled again, but counts against the page limits. The record of
+// another spelling of a page (its duplicate_of is its own key) takes
+// nothing: the key is that page's, whose record may come later in the
+// file and must still have its links followed.
 func (f *memFrontier) replay(t Task) bool {
+	if t.Done.DuplicateOf == t.Key {
+		return false
+	}
 	added, _ := f.seen.add(t.Key, f.seen.rawHash(t.URL))
 	if added {
 		f.count(t.Key)
@@ -142,6 +150,21 @@ func (f *memFrontier) addSeed(ctx context.Context, t Task) (bool, error) {
 	f.stats.accepted.Add(1)
 	f.broadcast()
 	return true, nil
+}
+
+// addSitemaps queues the sitemaps-only task of a replayed seed with the
+// seeds, pending at depth 0 like them, so that its sitemap URLs are
+// proposed before the depth-1 gate can open.
+func (f *memFrontier) addSitemaps(ctx context.Context, t Task) error {
+	for f.seeds.len() >= f.lim.seeds {
+		if err := f.wait(ctx); err != nil {
+			return err
+		}
+	}
+	f.seeds.push(t)
+	f.pending[0]++
+	f.broadcast()
+	return nil
 }
 
 // full reports whether a page limit keeps key's page out.

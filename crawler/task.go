@@ -50,6 +50,10 @@ type Task struct {
 	// parent's, a sign of a crawler trap (see selfExtending); a shared
 	// frontier keeps it with the task.
 	Extended uint8
+	// SitemapsOnly is set on the task of a seed recorded by an earlier run
+	// (Seed.Done) whose host's sitemaps are still to be read: it is not
+	// fetched or recorded again; only its sitemaps are read.
+	SitemapsOnly bool
 }
 
 // ErrDrained is returned by Frontier.Next when the frontier is closed and

@@ -13,8 +13,9 @@ import (
 
 // Resume prepares a JSON lines file left by an interrupted crawl for the
 // crawl to go on appending to it. It keeps each URL's last record if that
-// record has no error, drops the others (those URLs are to be crawled
-// again) and a last line cut short by a crash, rewrites the file atomically,
+// record has no error and was not skipped, drops the others (those URLs
+// are to be crawled again: a page skipped for max-pages may fit a larger
+// cap) and a last line cut short by a crash, rewrites the file atomically,
 // and returns the URLs kept, which need no crawling. A file that does not
 // exist is an empty one.
 //
@@ -70,7 +71,7 @@ func lastRecords(path string) (map[string]lastState, error) {
 	defer f.Close()
 	last := make(map[string]lastState)
 	err = eachLine(f, func(n int, _ []byte, h lineHead) error {
-		last[h.URL] = lastState{line: n, ok: h.Error == ""}
+		last[h.URL] = lastState{line: n, ok: h.Error == "" && h.Skipped == ""}
 		return nil
 	})
 	if err != nil {
@@ -81,8 +82,9 @@ func lastRecords(path string) (map[string]lastState, error) {
 
 // lineHead is what Resume reads of a record.
 type lineHead struct {
-	URL   string `json:"url"`
-	Error string `json:"error"`
+	URL     string `json:"url"`
+	Error   string `json:"error"`
+	Skipped string `json:"skipped"`
 }
 
 // eachLine calls fn for every whole line of a JSON lines stream with its

@@ -1,17 +1,20 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/crawlkit/crawl/internal/redistest"
+	"github.com/crawlkit/crawl/results"
 )
 
 // The tests in this file are the regressions of the defects of issue 17
@@ -184,5 +187,118 @@ func TestSIGKILLLeavesNoSpill(t *testing.T) {
 	cmd.Wait()
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("left in TMPDIR after SIGKILL: %v", left)
+	}
+}
+
+// resumeSite serves a small site for the --resume regressions, counting
+// the requests for each path.
+func resumeSite(t *testing.T) (string, func(path string) int64) {
+	var mu sync.Mutex
+	hits := map[string]int64{}
+	var base string
+	srv := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/sitemap.xml":
+			fmt.Fprintf(w, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>%s/only-in-sitemap</loc></url></urlset>`, base)
+		case "/a":
+			http.Redirect(w, r, "/b", http.StatusMovedPermanently)
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprintf(w, `<a href="/child%s">child</a> <a href="/b">b</a>`, strings.ReplaceAll(r.URL.Path, "/", "-"))
+		}
+	})
+	base = srv
+	return srv, func(path string) int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[path]
+	}
+}
+
+// writeLines writes records as a crawl's JSON lines output.
+func writeLines(t *testing.T, path string, recs ...results.Record) {
+	t.Helper()
+	var b []byte
+	for _, r := range recs {
+		b = append(r.AppendJSON(b), '\n')
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestResumeKeepsEverySubtree: what --resume rebuilds from the file alone.
+// An input given in two spellings whose duplicate_of record comes first
+// still has its links followed (item 6); the page an input redirected to
+// is not fetched again through a link (item 8); a skipped record is not
+// done (item 9); and the inputs' sitemaps are read again (item 7).
+func TestResumeKeepsEverySubtree(t *testing.T) {
+	srv, hits := resumeSite(t)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	now := time.Now().UTC()
+	ok := func(u string, links ...string) results.Record {
+		return results.Record{URL: u, Button: []string{}, Link: links, Status: 200, FinalURL: u, ContentType: "text/html", FetchedAt: now, Attempts: 1}
+	}
+	redirected := ok(srv+"/a", srv+"/child-b", srv+"/b")
+	redirected.FinalURL = srv + "/b"
+	writeLines(t, out,
+		results.Record{URL: srv + "/#top", Button: []string{}, Link: []string{}, DuplicateOf: srv + "/"},
+		ok(srv+"/", srv+"/child-", srv+"/b"),
+		redirected,
+		results.Record{URL: srv + "/skipped", Button: []string{}, Link: []string{}, Skipped: "max-pages"},
+	)
+	res := runBinary(t, "", "-q", "-d", "1", "--sitemap", "-o", out, "--resume", srv+"/#top", srv+"/", srv+"/a", srv+"/skipped")
+	if res.code != 0 {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	recs := map[string]results.Record{}
+	for _, r := range jsonlRecords(t, out) {
+		if _, dup := recs[r.URL]; dup {
+			t.Errorf("%s recorded twice", r.URL)
+		}
+		recs[r.URL] = r
+	}
+	for _, u := range []string{"/child-", "/child-b", "/skipped", "/only-in-sitemap"} {
+		if r, ok := recs[srv+u]; !ok || r.Status != 200 {
+			t.Errorf("%s: %+v (recorded: %v), want a page crawled on resume", u, r, ok)
+		}
+	}
+	if n := hits("/b"); n != 0 {
+		t.Errorf("/b, the page /a redirected to, fetched %d times on resume", n)
+	}
+	for _, u := range []string{"/", "/a"} {
+		if n := hits(u); n != 0 {
+			t.Errorf("%s, recorded before, fetched %d times on resume", u, n)
+		}
+	}
+}
+
+// TestResumeAfterMaxPages: after --max-pages 1, --resume --max-pages 10
+// crawls the input that was skipped, and the summary does not count it as
+// done before.
+func TestResumeAfterMaxPages(t *testing.T) {
+	srv, _ := resumeSite(t)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	args := []string{"-o", out, srv + "/one", srv + "/two"}
+	if res := runBinary(t, "", append(args, "-q", "--max-pages", "1")...); res.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", res.code, res.stderr)
+	}
+	res := runBinary(t, "", append(args, "--resume", "--max-pages", "10")...)
+	if res.code != 0 || !strings.Contains(res.stderr, "1 URLs were already in") {
+		t.Fatalf("resume: exit %d\n%s", res.code, res.stderr)
+	}
+	recs := jsonlRecords(t, out)
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2: %+v", len(recs), recs)
+	}
+	for _, r := range recs {
+		if r.Status != 200 || r.Skipped != "" {
+			t.Errorf("%s: %+v", r.URL, r)
+		}
 	}
 }
