@@ -10,10 +10,18 @@ import (
 // CSV writes records as an edge list, the shape spreadsheets and graph
 // tools load: a header row, then one row per (page, link) and per (page,
 // button id), with the columns url, kind ("link" or "button"), value,
-// depth, status and error. A page with neither still gets one row, with
-// kind and value empty, so that no URL goes missing. Quoting is RFC 4180's
-// (encoding/csv). Rows are written as each record is put, a record's rows
-// in one Write call; it is safe for concurrent use.
+// depth, status and error. A URL that was not fetched has one row that
+// says why: kind "duplicate_of" with the key of the page it is another
+// spelling of, or kind "skipped" with the reason; a page with no link and
+// no button id still gets one row, with kind and value empty, so that no
+// URL goes missing. Quoting is RFC 4180's (encoding/csv).
+//
+// A cell that a spreadsheet would read as a formula (it starts with =, +,
+// -, @, a tab or a carriage return: a button id "=HYPERLINK(...)", say)
+// gets a leading ' as OWASP advises, so that it is shown as text; a value
+// that starts with ' gets one more, so that the first ' always marks one
+// added. Rows are written as each record is put, a record's rows in one
+// Write call; it is safe for concurrent use.
 type CSV struct {
 	mu     sync.Mutex
 	w      io.Writer
@@ -53,8 +61,15 @@ func (c *CSV) Put(r Record) error {
 	if r.Status != 0 {
 		status = strconv.Itoa(r.Status)
 	}
+	url, errText := neutralize(r.URL), neutralize(r.Error)
 	row := func(kind, value string) {
-		c.cw.Write([]string{r.URL, kind, value, depth, status, r.Error})
+		c.cw.Write([]string{url, kind, neutralize(value), depth, status, errText})
+	}
+	switch {
+	case r.DuplicateOf != "":
+		row("duplicate_of", r.DuplicateOf)
+	case r.Skipped != "":
+		row("skipped", r.Skipped)
 	}
 	for _, l := range r.Link {
 		row("link", l)
@@ -62,7 +77,7 @@ func (c *CSV) Put(r Record) error {
 	for _, b := range r.Button {
 		row("button", b)
 	}
-	if len(r.Link) == 0 && len(r.Button) == 0 {
+	if len(r.Link) == 0 && len(r.Button) == 0 && r.DuplicateOf == "" && r.Skipped == "" {
 		row("", "")
 	}
 	c.cw.Flush()
@@ -86,4 +101,17 @@ func (c *CSV) Finish() error {
 	c.cw.Flush()
 	_, err := c.w.Write(c.buf.b)
 	return err
+}
+
+// neutralize makes a cell that a spreadsheet would evaluate read as text,
+// with a leading ' (see CSV).
+func neutralize(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
 }

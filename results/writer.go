@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -103,15 +104,25 @@ func (j *JSONL) Put(r Record) error {
 }
 
 // Sync commits what was written to stable storage when the underlying writer
-// can (an *os.File can); it is a no-op otherwise.
+// is a regular file; it is a no-op otherwise (a pipe, a FIFO, /dev/null or
+// a terminal have nothing to sync, and fsync refuses them).
 func (j *JSONL) Sync() error {
-	s, ok := j.w.(interface{ Sync() error })
+	f, ok := j.w.(*os.File)
 	if !ok {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return s.Sync()
+	return SyncFile(f)
+}
+
+// SyncFile fsyncs f when it is a regular file, and does nothing for a
+// pipe, a FIFO, a device or a terminal, which fsync refuses (EINVAL).
+func SyncFile(f *os.File) error {
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	return f.Sync()
 }
 
 // ReadJSONL reads the records of a JSON lines stream, calling fn for each in

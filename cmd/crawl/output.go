@@ -245,7 +245,7 @@ func csvOutput(w io.Writer, f *os.File) *output {
 	if f == nil {
 		return &output{sink: c, finish: c.Finish, abort: func() {}}
 	}
-	return streamed(c, f.Sync, func() error { return errors.Join(c.Finish(), f.Close()) })
+	return streamed(c, func() error { return results.SyncFile(f) }, func() error { return errors.Join(c.Finish(), f.Close()) })
 }
 
 // skipDone leaves out the seeds already done, counting them.

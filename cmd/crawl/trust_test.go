@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -299,6 +300,46 @@ func TestResumeAfterMaxPages(t *testing.T) {
 	for _, r := range recs {
 		if r.Status != 200 || r.Skipped != "" {
 			t.Errorf("%s: %+v", r.URL, r)
+		}
+	}
+}
+
+// TestStreamsToDevicesAndPipes: -f jsonl and -f csv to /dev/null, a FIFO
+// or /dev/stdout in a pipe exit 0, having written everything: only a
+// regular file is fsynced.
+func TestStreamsToDevicesAndPipes(t *testing.T) {
+	srv := site(t)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"jsonl", "csv"} {
+		for _, out := range []string{"/dev/null", "/dev/stdout", fifo} {
+			read := make(chan []byte, 1)
+			if out == fifo {
+				go func() {
+					f, err := os.Open(fifo)
+					if err != nil {
+						read <- nil
+						return
+					}
+					defer f.Close()
+					b, _ := io.ReadAll(f)
+					read <- b
+				}()
+			}
+			// Wait past a second, so that the periodic sync runs too.
+			res := runBinary(t, "", "-q", "-f", format, "-o", out, srv.URL+"/page", srv.URL+"/hang", "--timeout", "1200ms", "--retries", "0")
+			if res.code != 4 {
+				t.Errorf("-f %s -o %s: exit %d, want 4 (one URL timed out)\n%s", format, out, res.code, res.stderr)
+			}
+			got := res.stdout
+			if out == fifo {
+				got = string(<-read)
+			}
+			if out != "/dev/null" && !strings.Contains(got, srv.URL+"/page") {
+				t.Errorf("-f %s -o %s: output %q", format, out, got)
+			}
 		}
 	}
 }
