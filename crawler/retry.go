@@ -48,6 +48,8 @@ func retryableError(err error) bool {
 		return false
 	case errors.As(err, &dnsErr):
 		return !dnsErr.IsNotFound
+	case http2Cut(err):
+		return true
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.As(err, &opErr):
@@ -83,4 +85,18 @@ func retryAfter(h string, now time.Time) (time.Duration, bool) {
 		return min(max(t.Sub(now), 0), maxRetryWait), true
 	}
 	return 0, false
+}
+
+// http2Cut reports an HTTP/2 stream or connection that the server ended
+// before the response did: a RST_STREAM, a GOAWAY, a connection lost, the
+// same cut as an unexpected EOF over HTTP/1.1. net/http's HTTP/2 errors
+// are of unexported types, so they are known by their messages.
+func http2Cut(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"stream error: stream ID", "server sent GOAWAY", "http2: client connection lost"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
