@@ -51,9 +51,12 @@ func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string,
 		}
 		seen[loc] = true
 		locs, index, err := c.readSitemap(ctx, r, j, loc, buf)
-		if err != nil {
+		if err != nil && len(locs) == 0 {
 			c.log.Warn("sitemap not read", "url", loc, "error", err)
 			continue
+		}
+		if err != nil {
+			c.log.Warn("sitemap read in part", "url", loc, "urls", len(locs), "error", err)
 		}
 		if index {
 			queue = append(queue, locs...)
@@ -115,20 +118,29 @@ func (c *Crawler) readSitemap(ctx context.Context, r *run, j *job, loc string, b
 	return parseSitemap(bytes.NewReader(data))
 }
 
+// sitemapNS is the sitemap protocol's XML namespace.
+const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
 // parseSitemap reads the <loc> of every <url> of a urlset, or of every
-// <sitemap> of a sitemap index, up to the protocol's 50,000.
+// <sitemap> of a sitemap index, up to the protocol's 50,000. Only a <loc>
+// that is a child of <url> or <sitemap>, in the sitemap namespace (or in
+// none, for sitemaps that leave it out), counts: the <image:loc> of an
+// image sitemap, <video:...> and the like are not pages. An XML error
+// keeps the URLs read before it, and is returned with them.
 func parseSitemap(r io.Reader) (locs []string, index bool, err error) {
 	d := xml.NewDecoder(r)
 	d.Strict = false
+	var stack []xml.Name // the open elements
 	root, inLoc := "", false
 	var text strings.Builder
 	for len(locs) < maxSitemapURLs {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
+		tok, terr := d.Token()
+		if errors.Is(terr, io.EOF) {
 			break
 		}
-		if err != nil {
-			return locs, index, fmt.Errorf("sitemap XML: %w", err)
+		if terr != nil {
+			err = fmt.Errorf("sitemap XML, after %d URLs: %w", len(locs), terr)
+			break
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -136,16 +148,20 @@ func parseSitemap(r io.Reader) (locs []string, index bool, err error) {
 				root = t.Name.Local
 				index = root == "sitemapindex"
 			}
-			if t.Name.Local == "loc" {
+			if len(stack) == 2 && isSitemapLoc(stack, t.Name) {
 				inLoc = true
 				text.Reset()
 			}
+			stack = append(stack, t.Name)
 		case xml.CharData:
 			if inLoc {
 				text.Write(t)
 			}
 		case xml.EndElement:
-			if t.Name.Local == "loc" && inLoc {
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			if inLoc && len(stack) == 2 {
 				inLoc = false
 				if loc := strings.TrimSpace(text.String()); loc != "" {
 					locs = append(locs, loc)
@@ -156,5 +172,17 @@ func parseSitemap(r io.Reader) (locs []string, index bool, err error) {
 	if root != "urlset" && root != "sitemapindex" {
 		return nil, false, fmt.Errorf("not a sitemap: root element <%s>", root)
 	}
-	return locs, index, nil
+	return locs, index, err
+}
+
+// isSitemapLoc reports whether an element name, inside the elements of
+// stack (the root, then its child), is a sitemap's <loc>: urlset > url >
+// loc, or sitemapindex > sitemap > loc, all in the sitemap namespace or
+// all in none.
+func isSitemapLoc(stack []xml.Name, name xml.Name) bool {
+	ns := name.Space
+	if ns != sitemapNS && ns != "" || stack[0].Space != ns || stack[1].Space != ns || name.Local != "loc" {
+		return false
+	}
+	return stack[0].Local == "urlset" && stack[1].Local == "url" || stack[0].Local == "sitemapindex" && stack[1].Local == "sitemap"
 }

@@ -107,6 +107,12 @@ func TestParseSitemap(t *testing.T) {
 		{"capped", urlset(many...), maxSitemapURLs, false, false},
 		{"not a sitemap", `<!DOCTYPE html><html><body>hello</body></html>`, 0, false, true},
 		{"cut short", `<urlset><url><loc>http://e.com/a</loc></url><url><loc>http://e.`, 1, false, true},
+		{"image sitemap", `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1"><url><loc>http://e.com/p</loc><image:image><image:loc>http://e.com/i.jpg</image:loc></image:image></url></urlset>`, 1, false, false},
+		{"undeclared image prefix", `<urlset><url><loc>http://e.com/p</loc><image:image><image:loc>http://e.com/i.jpg</image:loc></image:image></url></urlset>`, 1, false, false},
+		{"loc of another namespace", `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc xmlns="urn:other">http://e.com/x</loc><loc>http://e.com/y</loc></url></urlset>`, 1, false, false},
+		{"loc outside url", `<urlset><loc>http://e.com/x</loc><url><x><loc>http://e.com/deep</loc></x></url></urlset>`, 0, false, false},
+		{"error after good entries", urlset(many[:3000]...)[:len(urlset(many[:3000]...))-len("</urlset>")] + "<url><loc>http://e.com/bad</loc></url></urlset>" + "<", 3001, false, true},
+		{"error in the middle", strings.Replace(urlset(many[:2000]...), "<url><loc>\n  http://e.com/1000\n", "<url><loc <\n", 1), 1000, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -237,3 +237,31 @@ func TestMalformedEnvProxyIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestSitemapReadInPart: the URLs of a sitemap read before its XML error
+// are crawled; its image URLs are not.
+func TestSitemapReadInPart(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/sitemap.xml":
+			fmt.Fprintf(w, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">`+
+				`<url><loc>%[1]s/one</loc><image:image><image:loc>%[1]s/one.jpg</image:loc></image:image></url>`+
+				`<url><loc>%[1]s/two</loc></url><url><loc <broken`, srv.URL)
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<p>page")
+		}
+	}))
+	defer srv.Close()
+	c := newTestCrawler(t, Config{Depth: 1, Sitemap: true, IgnoreRobots: true})
+	recs := crawlRecords(t, c, srv.URL+"/")
+	for _, p := range []string{"/", "/one", "/two"} {
+		if _, ok := recs[srv.URL+p]; !ok {
+			t.Errorf("%s not crawled", p)
+		}
+	}
+	if _, ok := recs[srv.URL+"/one.jpg"]; ok || len(recs) != 3 {
+		t.Errorf("records %d, the image among them: %v", len(recs), ok)
+	}
+}
