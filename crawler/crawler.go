@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"runtime"
@@ -477,10 +478,12 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		rec.Error = ErrInterrupted.Error()
 		return outcome{rec: rec}
 	}
-	page, err := extract.ParseWith(resp.body, resp.contentType, resp.finalURL, extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails})
+	opt := extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails, MaxText: int(min(c.cfg.MaxBody, math.MaxInt32))}
+	page, err := extract.ParseWith(resp.body, resp.contentType, resp.finalURL, opt)
 	<-c.parsing
 	if page != nil {
 		rec.Button, rec.Link, rec.Fields, rec.Buttons = page.Buttons, page.Links, page.Fields, page.ButtonDetails
+		rec.FieldsTruncated = page.TextTruncated
 	}
 	if err != nil {
 		rec.Error = "extract: " + err.Error()

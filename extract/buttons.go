@@ -35,7 +35,7 @@ type Button struct {
 }
 
 // buttonDetails lists the page's buttons in document order.
-func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string) []Button {
+func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string, budget *textBudget) []Button {
 	out := []Button{}
 	var byID map[string]*html.Node // first element with each id, built on first use
 	url := func(v string) string {
@@ -50,7 +50,7 @@ func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string) []Button 
 			if c.Type != html.ElementNode {
 				continue
 			}
-			if b, ok := button(c); ok {
+			if b, ok := button(c, budget); ok {
 				if b.Kind != "role" {
 					if v := domAttr(c, "formaction"); v != "" {
 						b.FormAction = url(v)
@@ -81,12 +81,12 @@ func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string) []Button 
 }
 
 // button reports whether n is a button, and its kind, id, name, type, text
-// and value.
-func button(n *html.Node) (Button, bool) {
+// (within budget) and value.
+func button(n *html.Node, budget *textBudget) (Button, bool) {
 	b := Button{ID: domAttr(n, "id"), Name: domAttr(n, "name")}
 	switch {
 	case n.Namespace == "" && n.DataAtom == atom.Button:
-		b.Kind, b.Text, b.Value = "button", Text(n), domAttr(n, "value")
+		b.Kind, b.Text, b.Value = "button", budget.text(n), domAttr(n, "value")
 		switch t := strings.ToLower(domAttr(n, "type")); t {
 		case "submit", "reset", "button":
 			b.Type = t
@@ -106,7 +106,7 @@ func button(n *html.Node) (Button, bool) {
 		if len(roles) == 0 || !strings.EqualFold(roles[0], "button") {
 			return Button{}, false
 		}
-		b.Kind, b.Text = "role", Text(n)
+		b.Kind, b.Text = "role", budget.text(n)
 	}
 	return b, true
 }

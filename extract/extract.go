@@ -38,6 +38,10 @@ type Page struct {
 	// ButtonDetails lists, with Options.ButtonDetails, every button a
 	// person could press, with or without an id, in document order.
 	ButtonDetails []Button
+	// TextTruncated is set when the field values and button texts
+	// reached Options.MaxText: the value being read then was cut, and
+	// the later values were left out (button texts left empty).
+	TextTruncated bool
 }
 
 // Options ask for more than buttons and links. Both read the same tree
@@ -48,6 +52,11 @@ type Options struct {
 	Fields []Field
 	// ButtonDetails lists the page's buttons in detail.
 	ButtonDetails bool
+	// MaxText bounds the bytes that the field values and button texts of
+	// a page hold in all; 0 is no bound. The text of an element holds the
+	// text of all its descendants, so without a bound a field matching
+	// nested elements grows with the square of the page.
+	MaxText int
 }
 
 func (o Options) needTree() bool { return len(o.Fields) > 0 || o.ButtonDetails }
@@ -137,12 +146,14 @@ func ParseWith(data []byte, contentType, docURL string, opt Options) (*Page, err
 	page.Links = x.resolve(resolver)
 	if opt.needTree() {
 		t := convert(&x.parser, x.root, opt.ButtonDetails, &x.dom)
+		budget := newTextBudget(opt.MaxText)
 		if len(opt.Fields) > 0 {
-			page.Fields = fields(t, opt.Fields, resolver)
+			page.Fields = fields(t, opt.Fields, resolver, budget)
 		}
 		if opt.ButtonDetails {
-			page.ButtonDetails = buttonDetails(t, resolver, base.Href)
+			page.ButtonDetails = buttonDetails(t, resolver, base.Href, budget)
 		}
+		page.TextTruncated = budget.cut
 	}
 	return page, parseErr
 }

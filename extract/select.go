@@ -2,8 +2,10 @@ package extract
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/PuerkitoBio/goquery"
@@ -189,35 +191,78 @@ func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree 
 	return t
 }
 
-// fields reads every field from the tree.
-func fields(t domTree, fs []Field, resolve *weburl.Resolver) map[string][]string {
+// fields reads every field from the tree, within budget.
+func fields(t domTree, fs []Field, resolve *weburl.Resolver, budget *textBudget) map[string][]string {
 	out := make(map[string][]string, len(fs))
 	doc := goquery.NewDocumentFromNode(t.root)
 	for _, f := range fs {
 		vals := []string{}
-		doc.FindMatcher(f.sel).Each(func(_ int, s *goquery.Selection) {
+		doc.FindMatcher(f.sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+			if budget.cut {
+				return false
+			}
 			n := s.Get(0)
 			if f.Attr == "" {
-				vals = append(vals, Text(n))
-				return
+				vals = append(vals, budget.text(n))
+				return true
 			}
 			v, ok := s.Attr(f.Attr)
 			if !ok {
-				return
+				return true
 			}
-			v = strings.Clone(v) // out of the arena
 			if urlAttrs[f.Attr] {
 				u, err := resolve.Resolve(v)
 				if err != nil {
-					return // not a URL, as a link that is not one is left out
+					return true // not a URL, as a link that is not one is left out
 				}
 				v = u.Href
 			}
-			vals = append(vals, v)
+			vals = append(vals, budget.take(v)) // a copy, out of the arena
+			return true
 		})
 		out[f.Name] = vals
 	}
 	return out
+}
+
+// textBudget is what is left of the bytes that a page's field values and
+// button texts may hold in all (Options.MaxText). Once it is spent, the
+// value being read is cut there, later values are left out, and cut is
+// set, for Page.TextTruncated.
+type textBudget struct {
+	left int
+	cut  bool
+}
+
+func newTextBudget(limit int) *textBudget {
+	if limit <= 0 {
+		limit = math.MaxInt
+	}
+	return &textBudget{left: limit}
+}
+
+// text returns the text of n (see Text), within the budget.
+func (b *textBudget) text(n *html.Node) string {
+	if b.cut {
+		return ""
+	}
+	s, cut := boundedText(n, b.left)
+	b.left -= len(s)
+	b.cut = cut
+	return s
+}
+
+// take returns a copy of v, within the budget.
+func (b *textBudget) take(v string) string {
+	if b.cut {
+		return ""
+	}
+	if len(v) > b.left {
+		w := textWriter{b: []byte(v[:b.left]), cut: true}
+		v, b.cut = w.string(), true
+	}
+	b.left -= len(v)
+	return strings.Clone(v)
 }
 
 // blocks are the elements whose text is set apart from what surrounds it,
@@ -242,25 +287,91 @@ var hidden = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Templa
 // <br> begins or ends, then every run of ASCII whitespace made one space
 // and the ends trimmed.
 func Text(n *html.Node) string {
-	var b strings.Builder
+	s, _ := boundedText(n, math.MaxInt)
+	return s
+}
+
+// boundedText is Text, cut at limit bytes (at a character boundary): cut
+// reports that it was. The text is built with its whitespace collapsed
+// as it goes, so that the walk stops at the limit: the text of 300 nested
+// elements, each holding all the others, costs limit bytes, not the
+// square of the page.
+func boundedText(n *html.Node, limit int) (text string, cut bool) {
+	w := textWriter{limit: limit}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
+		for c := n.FirstChild; c != nil && !w.cut; c = c.NextSibling {
 			switch {
 			case c.Type == html.TextNode:
-				b.WriteString(c.Data)
+				w.write(c.Data)
 			case c.Type != html.ElementNode || c.Namespace == "" && hidden[c.DataAtom]:
 			case c.Namespace == "" && blocks[c.DataAtom]:
-				b.WriteByte(' ')
+				w.space = true
 				walk(c)
-				b.WriteByte(' ')
+				w.space = true
 			default:
 				walk(c)
 			}
 		}
 	}
 	walk(n)
-	return strings.Join(strings.FieldsFunc(b.String(), isASCIISpace), " ")
+	return w.string(), w.cut
+}
+
+// textWriter collapses runs of ASCII whitespace into one space, leaving
+// none at the start or the end, and stops at limit bytes.
+type textWriter struct {
+	b     []byte
+	space bool // a space is due before the next character
+	limit int
+	cut   bool
+}
+
+func (w *textWriter) write(s string) {
+	for i := 0; i < len(s) && !w.cut; i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' {
+			w.space = true
+			continue
+		}
+		sep := w.space && len(w.b) > 0
+		if need := len(w.b) + 1 + b2i(sep); need > w.limit {
+			w.cut = true
+			return
+		}
+		if sep {
+			w.b = append(w.b, ' ')
+		}
+		w.space = false
+		w.b = append(w.b, c)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// string returns the text, without a character the limit cut in two.
+func (w *textWriter) string() string {
+	b := w.b
+	if i := lastRuneStart(b); w.cut && !utf8.FullRune(b[i:]) {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// lastRuneStart is the index of the first byte of b's last character, or
+// len(b) when b is empty.
+func lastRuneStart(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return len(b)
 }
 
 func isASCIISpace(r rune) bool {

@@ -44,6 +44,10 @@ type Record struct {
 	// Attempts counts the requests made for this URL, retries included.
 	Attempts  int  `json:"attempts,omitempty"`
 	Truncated bool `json:"truncated,omitempty"`
+	// FieldsTruncated is set when the page's field values and button
+	// texts reached their bound (the crawl's max body, in all): the value
+	// being read then was cut, and the later ones were left out.
+	FieldsTruncated bool `json:"fields_truncated,omitempty"`
 	// DuplicateOf is set when the page is one already in the crawl under
 	// another URL (an input spelled differently, or a redirect to a page
 	// already fetched): it holds that page's dedup key, and the page was
@@ -122,6 +126,9 @@ func (r *Record) appendFields(dst []byte) []byte {
 	}
 	if r.Truncated {
 		dst = append(dst, `,"truncated":true`...)
+	}
+	if r.FieldsTruncated {
+		dst = append(dst, `,"fields_truncated":true`...)
 	}
 	if r.DuplicateOf != "" {
 		dst = append(dst, `,"duplicate_of":`...)
