@@ -34,18 +34,17 @@ type Button struct {
 	Disabled   bool   `json:"disabled,omitempty"`
 }
 
-// buttonDetails lists the page's buttons in document order.
+// buttonDetails lists the page's buttons in document order, those of an
+// open shadow root after its host and before the host's children. A
+// button's form owner is looked for in its own tree: a form attribute
+// names an id of that tree, and a form outside a shadow tree owns nothing
+// in it.
 func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string, budget *textBudget) []Button {
 	out := []Button{}
-	var byID map[string]*html.Node // first element with each id, built on first use
-	url := func(v string) string {
-		if u, err := resolve.Resolve(v); err == nil {
-			return u.Href
-		}
-		return v // as the DOM echoes a value that is not a URL
-	}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
+	byID := map[*html.Node]map[string]*html.Node{} // first element with each id, by tree, built on first use
+	url := resolve.Echo // as the DOM reads an invalid URL: canonical, or echoed
+	var walk func(n, root *html.Node)
+	walk = func(n, root *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			if c.Type != html.ElementNode {
 				continue
@@ -57,11 +56,11 @@ func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string, budget *t
 					} else {
 						b.FormAction = docURL
 					}
-					_, b.Disabled = lookup(c, "disabled")
-					if byID == nil {
-						byID = ids(t.root)
+					b.Disabled = actuallyDisabled(c)
+					if byID[root] == nil {
+						byID[root] = ids(root)
 					}
-					if f := t.owner(c, byID); f != nil {
+					if f := t.owner(c, byID[root]); f != nil {
 						b.Form = domAttr(f, "id")
 						if b.Form == "" {
 							b.Form = docURL
@@ -73,10 +72,13 @@ func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string, budget *t
 				}
 				out = append(out, b.clone())
 			}
-			walk(c)
+			if frag := t.shadows[c]; frag != nil {
+				walk(frag, frag)
+			}
+			walk(c, root)
 		}
 	}
-	walk(t.root)
+	walk(t.root, t.root)
 	return out
 }
 

@@ -173,7 +173,7 @@ func (x *extractor) extract(data []byte, enc encoding.Encoding, name string) (pa
 	x.root = root
 	x.links, x.meta = x.links[:0], declaredEncoding{}
 	page = &Page{Buttons: []string{}, Charset: name}
-	return page, x.collect(root, page), parseErr, nil
+	return page, x.collect(root, page, true), parseErr, nil
 }
 
 func (x *extractor) release() {
@@ -219,7 +219,11 @@ func queryEncoder(enc encoding.Encoding, name string) weburl.QueryEncoder {
 // collect walks the tree in document order, gathering button ids into page
 // and the <a> elements with an href into x.links. It returns the first
 // <base> with an href. Template contents are not part of the document.
-func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
+//
+// An open shadow root (declarative shadow DOM) is walked right after its
+// host, before the host's children, as a person reads the page; a <base>
+// or <meta> in it is not the document's.
+func (x *extractor) collect(n *html5.Node, page *Page, light bool) (base *html5.Node) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		// <a href> and <button id> count in every namespace, as the
 		// selectors a[href] and button[id] match them: an SVG <a href> is
@@ -237,18 +241,21 @@ func (x *extractor) collect(n *html5.Node, page *Page) (base *html5.Node) {
 		if c.Namespace == "" {
 			switch c.DataAtom {
 			case atom.Base:
-				if _, ok := x.parser.Attr(c, "href"); ok && base == nil {
+				if _, ok := x.parser.Attr(c, "href"); ok && base == nil && light {
 					base = c
 				}
 			case atom.Meta:
-				if x.meta.name == "" {
+				if x.meta.name == "" && light {
 					x.noteMeta(c)
 				}
 			case atom.Template:
 				continue
 			}
 		}
-		if b := x.collect(c, page); base == nil {
+		if root := c.OpenShadowRoot(); root != nil {
+			x.collect(root, page, false)
+		}
+		if b := x.collect(c, page, light); base == nil {
 			base = b
 		}
 	}

@@ -8,6 +8,7 @@ package extract
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/crawlkit/crawl/internal/weburl"
 	"golang.org/x/net/html"
@@ -85,6 +86,7 @@ type walker struct {
 	hasBase        bool
 	metaEnc        encoding.Encoding
 	metaName       string
+	shadow         int // depth in shadow trees, where <base> and <meta> do not count
 }
 
 func (w *walker) walk(n *html.Node) {
@@ -101,7 +103,7 @@ func (w *walker) walk(n *html.Node) {
 			}
 		}
 	}
-	if n.Type == html.ElementNode && n.Namespace == "" {
+	if n.Type == html.ElementNode && n.Namespace == "" && w.shadow == 0 {
 		switch n.DataAtom {
 		case atom.Base:
 			if v, ok := attr(n, "href"); ok && !w.hasBase {
@@ -116,13 +118,53 @@ func (w *walker) walk(n *html.Node) {
 					w.metaEnc, w.metaName = enc, name
 				}
 			}
-		case atom.Template:
-			return // template contents are not part of the document
 		}
+	}
+	if n.Type == html.ElementNode && n.Namespace == "" && n.DataAtom == atom.Template {
+		return // template contents are not part of the document
+	}
+	if root := shadowRootOf(n); root != nil {
+		w.shadow++
+		for c := root.FirstChild; c != nil; c = c.NextSibling {
+			w.walk(c)
+		}
+		w.shadow--
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c)
 	}
+}
+
+// shadowRootOf returns the template child that makes n the host of an
+// open declarative shadow root, by HTML's rules: the first template child
+// whose shadowrootmode is open or closed (case aside) makes it a host when
+// n may be one (not <html>; an HTML element of attachShadow's list, or a
+// custom element name), and only an open one is returned.
+func shadowRootOf(n *html.Node) *html.Node {
+	if n.Type != html.ElementNode || n.Namespace != "" || n.Parent == nil || n.Parent.Type == html.DocumentNode {
+		return nil
+	}
+	switch n.Data {
+	case "article", "aside", "blockquote", "body", "div", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
+		"header", "main", "nav", "p", "section", "span":
+	default:
+		if !strings.Contains(n.Data, "-") || n.Data[0] < 'a' || n.Data[0] > 'z' || n.Data == "annotation-xml" ||
+			n.Data == "color-profile" || strings.HasPrefix(n.Data, "font-face") || n.Data == "missing-glyph" {
+			return nil
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || c.Namespace != "" || c.DataAtom != atom.Template {
+			continue
+		}
+		switch mode, _ := attr(c, "shadowrootmode"); strings.ToLower(mode) {
+		case "open":
+			return c
+		case "closed":
+			return nil
+		}
+	}
+	return nil
 }
 
 func attr(n *html.Node, key string) (string, bool) {

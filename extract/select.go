@@ -30,7 +30,9 @@ type Field struct {
 	// nothing.
 	Attr string
 
-	sel cascadia.Selector
+	// sel and quirks are Selector as Chromium matches it (see
+	// browserSelector), in a document in no-quirks mode and in quirks mode.
+	sel, quirks cascadia.Selector
 }
 
 var (
@@ -73,11 +75,26 @@ func NewField(name, css, attr string) (Field, error) {
 	case attr != "" && !attrName.MatchString(attr):
 		return Field{}, fmt.Errorf("field %s: %q is not an attribute name", name, attr)
 	}
-	sel, err := cascadia.Compile(css)
-	if err != nil {
+	f := Field{Name: name, Selector: css, Attr: strings.ToLower(attr)}
+	var err error
+	if f.sel, err = compileSelector(css, false); err != nil {
 		return Field{}, fmt.Errorf("field %s: selector %q: %v", name, css, err)
 	}
-	return Field{Name: name, Selector: css, Attr: strings.ToLower(attr), sel: sel}, nil
+	if f.quirks, err = compileSelector(css, true); err != nil {
+		return Field{}, fmt.Errorf("field %s: selector %q: %v", name, css, err)
+	}
+	return f, nil
+}
+
+// compileSelector compiles css as Chromium matches it (browserSelector);
+// should the rewrite not compile where css does, css is used as it is.
+// The error is that of css as given.
+func compileSelector(css string, quirks bool) (cascadia.Selector, error) {
+	sel, err := cascadia.Compile(browserSelector(css, quirks))
+	if err == nil {
+		return sel, nil
+	}
+	return cascadia.Compile(css)
 }
 
 // urlAttrs are the attributes whose values are URLs, resolved like links.
@@ -90,6 +107,10 @@ type domTree struct {
 	root *html.Node
 	from map[*html.Node]*html5.Node
 	to   map[*html5.Node]*html.Node
+	// shadows holds, for button details, the open shadow roots: each
+	// host's shadow tree, under a node of its own that no selector of the
+	// document reaches.
+	shadows map[*html.Node]*html.Node
 }
 
 // domArena is the memory of the x/net/html copy of a tree, reused from one
@@ -147,7 +168,8 @@ func (ar *domArena) value(v []byte) string {
 // convert copies the tree under n (elements, attributes and text; template
 // contents left out, as they are not part of the document) into x/net/html
 // nodes in ar. The maps back are kept only for what button details need:
-// the elements the parser gave a form, and the forms.
+// the elements the parser gave a form, the forms, and the open shadow
+// trees.
 func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree {
 	ar.reset()
 	t := domTree{ps: ps, root: ar.node()}
@@ -182,12 +204,23 @@ func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree 
 				t.from[m], t.to[c] = c, m
 			}
 			dst.AppendChild(m)
+			if root := c.OpenShadowRoot(); root != nil && forms {
+				frag := ar.node()
+				frag.Type = html.DocumentNode
+				walk(frag, root)
+				markStates(frag)
+				if t.shadows == nil {
+					t.shadows = make(map[*html.Node]*html.Node)
+				}
+				t.shadows[m] = frag
+			}
 			if !(c.DataAtom == atom.Template && c.Namespace == "") {
 				walk(m, c)
 			}
 		}
 	}
 	walk(t.root, n)
+	markStates(t.root)
 	return t
 }
 
@@ -197,7 +230,11 @@ func fields(t domTree, fs []Field, resolve *weburl.Resolver, budget *textBudget)
 	doc := goquery.NewDocumentFromNode(t.root)
 	for _, f := range fs {
 		vals := []string{}
-		doc.FindMatcher(f.sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		sel := f.sel
+		if t.ps.Quirks() {
+			sel = f.quirks
+		}
+		doc.FindMatcher(sel).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 			if budget.cut {
 				return false
 			}

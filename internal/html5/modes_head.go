@@ -150,7 +150,9 @@ func inHeadIM(p *parser) bool {
 			// Ignore the token.
 			return true
 		case a.Template:
+			host := p.oe.top()
 			p.addElement()
+			p.declareShadowRoot(host, p.top())
 			p.afe = append(p.afe, &scopeMarker)
 			p.framesetOK = false
 			p.im = inTemplateIM
@@ -300,4 +302,59 @@ func afterHeadIM(p *parser) bool {
 		return true
 	}
 	return false
+}
+
+// declareShadowRoot makes template a declarative shadow root of host, the
+// current node it was inserted in, when its shadowrootmode is open or
+// closed and host may have one (HTML, "in head" insertion mode, a start
+// tag "template"): host is not the <html> element, is an element that can
+// be a shadow host (attachShadow's list, or a custom element), and has no
+// shadow root yet. Otherwise it stays a plain template, as in Chromium.
+func (p *parser) declareShadowRoot(host, template *Node) {
+	i := p.z.LookupAttr(p.tok.attrLo, p.tok.attrHi, "shadowrootmode")
+	if i < 0 || host == nil || template.Parent != host || host == p.oe[0] || host.shadowHost || !canHostShadow(host) {
+		return
+	}
+	switch mode := p.z.AttrValue(i); {
+	case equalFoldASCII(mode, "open"):
+		template.shadow = ShadowOpen
+	case equalFoldASCII(mode, "closed"):
+		template.shadow = ShadowClosed
+	default:
+		return
+	}
+	host.shadowHost = true
+}
+
+// canHostShadow reports whether attachShadow accepts n: an HTML element
+// of its list, or an autonomous custom element.
+func canHostShadow(n *Node) bool {
+	if n.Type != ElementNode || n.Namespace != "" {
+		return false
+	}
+	switch n.DataAtom {
+	case a.Article, a.Aside, a.Blockquote, a.Body, a.Div, a.Footer, a.H1, a.H2, a.H3, a.H4, a.H5, a.H6,
+		a.Header, a.Main, a.Nav, a.P, a.Section, a.Span:
+		return true
+	}
+	return isCustomElementName(n.Data)
+}
+
+// isCustomElementName reports whether name is a valid custom element
+// name: a lower-case ASCII letter first, a hyphen in it, and not one of
+// the names SVG and MathML took.
+func isCustomElementName(name string) bool {
+	if len(name) == 0 || name[0] < 'a' || name[0] > 'z' || !strings.Contains(name, "-") {
+		return false
+	}
+	switch name {
+	case "annotation-xml", "color-profile", "font-face", "font-face-src", "font-face-uri", "font-face-format", "font-face-name", "missing-glyph":
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' || c == '/' || c == '>' || c <= ' ' {
+			return false
+		}
+	}
+	return true
 }

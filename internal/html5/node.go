@@ -40,6 +40,44 @@ type Node struct {
 	attrLo, attrHi int32
 	// integrationPoint marks a MathML annotation-xml whose encoding is HTML.
 	integrationPoint bool
+	// shadow marks a <template> that is a declarative shadow root of its
+	// parent (see declareShadowRoot), and shadowHost that parent.
+	shadow     ShadowMode
+	shadowHost bool
+}
+
+// ShadowMode says whether a template is a shadow root, and which.
+type ShadowMode uint8
+
+// The modes of a declarative shadow root.
+const (
+	NoShadow ShadowMode = iota
+	ShadowOpen
+	ShadowClosed
+)
+
+// Shadow reports whether n is a <template> that the parser attached to its
+// parent as a shadow root, as Chromium's parser does for <template
+// shadowrootmode="open|closed">: its children are the shadow tree, which
+// is not part of the light DOM (no selector of the document matches in
+// it), and an open one is part of what a person sees.
+func (n *Node) Shadow() ShadowMode { return n.shadow }
+
+// OpenShadowRoot returns the template that is n's open shadow root, or
+// nil when n hosts none.
+func (n *Node) OpenShadowRoot() *Node {
+	if !n.shadowHost {
+		return nil
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.shadow != NoShadow {
+			if c.shadow == ShadowOpen {
+				return c
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // scopeMarker is the marker in the list of active formatting elements.

@@ -91,6 +91,11 @@ func (ps *Parser) Parse(doc []byte) (root *Node, err error) {
 	return p.doc, nil
 }
 
+// Quirks reports whether the last document parsed is in quirks mode (its
+// doctype is missing or old), where selectors match classes and ids
+// whatever their case.
+func (ps *Parser) Quirks() bool { return ps.p.quirks }
+
 // Attr returns the decoded value of n's attribute name (lower case), valid
 // until the next call to Attr or Parse.
 func (ps *Parser) Attr(n *Node, name string) ([]byte, bool) {

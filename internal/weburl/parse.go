@@ -15,13 +15,16 @@ type parser struct {
 
 	hasHost                                  bool
 	fileRelative                             bool // a file: path resolved against its base
+	// lenient writes a special URL's host or port that does not parse as
+	// Chromium's canonicalizer writes it anyway (see Resolver.Echo).
+	lenient bool
 	userStart, userEnd, passStart, passEnd   int
 	hostStart, hostEnd, portStart, portEnd   int
 	pathStart, queryStart, fragStart, opaque int
 }
 
 func (p *parser) reset(enc QueryEncoder) {
-	*p = parser{buf: p.buf[:0], enc: enc, queryStart: -1, fragStart: -1, opaque: -1}
+	*p = parser{buf: p.buf[:0], enc: enc, queryStart: -1, fragStart: -1, opaque: -1, lenient: p.lenient}
 }
 
 func (p *parser) parse(base *URL, input string, enc QueryEncoder) (URL, error) {
@@ -245,13 +248,20 @@ func (p *parser) authority(input string) (URL, error) {
 		return URL{}, ErrInvalid
 	}
 	p.hostStart = len(p.buf)
-	var err error
-	if p.buf, err = appendHost(p.buf, host, !p.special); err != nil {
+	buf, err := appendHost(p.buf, host, !p.special)
+	switch {
+	case err == nil:
+		p.buf = buf
+	case p.lenient && p.special:
+		p.buf = appendEchoHost(p.buf, host)
+	default:
 		return URL{}, err
 	}
 	p.hostEnd = len(p.buf)
 	if hasPort {
-		if err := p.port(port); err != nil {
+		if err := p.port(port); err != nil && p.lenient && p.special {
+			p.buf = append(append(p.buf, ':'), port...)
+		} else if err != nil {
 			return URL{}, err
 		}
 	}
@@ -496,4 +506,25 @@ func shift(i, by int) int {
 		return i
 	}
 	return i + by
+}
+
+// appendEchoHost appends a host that does not parse as Chromium's
+// canonicalizer writes it in the URL it still returns: letters in lower
+// case, a '%' that starts no escape as %25, spaces, controls and bytes
+// outside ASCII percent-encoded, the rest as it is ("[bad", "%25zz").
+func appendEchoHost(dst []byte, host string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case c == '%' && (i+2 >= len(host) || !isASCIIHex(host[i+1]) || !isASCIIHex(host[i+2])):
+			dst = append(dst, "%25"...)
+		case c <= ' ' || c >= 0x7f:
+			dst = append(dst, '%', hex[c>>4], hex[c&15])
+		case c >= 'A' && c <= 'Z':
+			dst = append(dst, c+'a'-'A')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }

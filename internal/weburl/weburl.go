@@ -152,6 +152,20 @@ func NewAbsoluteResolver(enc QueryEncoder) *Resolver {
 	return &Resolver{enc: enc, noBase: true}
 }
 
+// Echo returns what a URL-valued DOM property (a button's .formAction, a
+// form's .action) reads for input: the URL resolved, and where its host or
+// port does not parse, the string Chromium's canonicalizer still writes
+// ("http://[bad" reads "http://[bad/", "http://%zz/" "http://%25zz/");
+// input itself when it is no URL at all.
+func (r *Resolver) Echo(input string) string {
+	r.p.lenient = true
+	defer func() { r.p.lenient = false }()
+	if u, err := r.Resolve(input); err == nil {
+		return u.Href
+	}
+	return input
+}
+
 // Resolve parses input against the resolver's base.
 func (r *Resolver) Resolve(input string) (URL, error) {
 	if r.noBase {

@@ -150,3 +150,26 @@ func BenchmarkResolve(b *testing.B) {
 		}
 	}
 }
+
+// TestEcho: a URL-valued DOM property reads an invalid URL as Chromium's
+// canonicalizer writes it (recorded from Chromium's .formAction).
+func TestEcho(t *testing.T) {
+	base, _ := Parse("http://127.0.0.1:8080/dir/page.html")
+	r := NewResolver(base, nil)
+	for _, tt := range []struct{ in, want string }{
+		{"next?q=1", "http://127.0.0.1:8080/dir/next?q=1"},
+		{"http://[bad", "http://[bad/"},
+		{"http://%zz/", "http://%25zz/"},
+		{"http://%zz/x", "http://%25zz/x"},
+		{"http://example.com:99999/", "http://example.com:99999/"},
+		{"http://exa mple.com/", "http://exa%20mple.com/"},
+		{"http:", "http://127.0.0.1:8080/dir/page.html"},
+	} {
+		if got := r.Echo(tt.in); got != tt.want {
+			t.Errorf("Echo(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if _, err := r.Resolve(tt.in); err == nil && tt.want != r.Echo(tt.in) {
+			t.Errorf("Resolve(%q) succeeds but Echo differs", tt.in)
+		}
+	}
+}

@@ -10,7 +10,16 @@ import fs from 'node:fs';
 import { openFixtures } from './fixtures.mjs';
 
 // The fields TestChromiumDetails asks for, as --select would.
-const fields = { title: 'title', heading: 'h1, h2', para: 'p, li', links: 'a[href]@href', images: 'img@src', ids: '[id]@id' };
+// The fields TestChromiumDetails asks for, as --select would: a few of
+// every kind, and selectors whose match HTML changes (case-insensitive
+// attribute values, classes and ids in quirks mode, :enabled, :disabled).
+const fields = {
+  title: 'title', heading: 'h1, h2', para: 'p, li', links: 'a[href]@href', images: 'img@src', ids: '[id]@id',
+  submit: '[type=submit]@id', rtl: '[dir=rtl]@id', lang: '[lang|=en]@id', target: '[target=_blank]@id',
+  method: 'form[method=post]@id', datakind: '[data-kind=big]@id',
+  foo: '.foo@id', bar: '#bar@id', fooi: '.FOO@id', enabled: ':enabled@id', disabled: ':disabled@id',
+  notdisabled: 'button:not(:disabled)@id', checked: ':checked@id',
+};
 const { origin, names, browser, page, close } = await openFixtures();
 const out = { origin, chromium: browser.version(), fields, pages: {} };
 for (const name of names) {
@@ -56,7 +65,18 @@ for (const name of names) {
       });
     }
     const buttons = [];
-    for (const e of document.querySelectorAll('*')) {
+    // In the order a person reads the page, open shadow roots included
+    // (the host, then its shadow tree, then its children), as truth.mjs.
+    const elements = [];
+    const walkAll = root => {
+      for (const e of root.children) {
+        elements.push(e);
+        if (e.shadowRoot) walkAll(e.shadowRoot);
+        walkAll(e);
+      }
+    };
+    walkAll(document);
+    for (const e of elements) {
       const h = e.namespaceURI === html;
       const b = { kind: '', id: e.getAttribute('id') || '', name: e.getAttribute('name') || '' };
       if (h && e.localName === 'button') {
@@ -71,7 +91,7 @@ for (const name of names) {
       if (b.kind !== 'role') {
         b.form = e.form ? (e.form.id || e.form.action) : '';
         b.formaction = e.formAction;
-        b.disabled = e.disabled;
+        b.disabled = e.matches(':disabled'); // HTML's "actually disabled"
       }
       buttons.push(b);
     }

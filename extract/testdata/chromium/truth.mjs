@@ -22,15 +22,29 @@ for (const name of names) {
   out.pages[name] = await page.evaluate(() => {
     const unique = xs => [...new Set(xs)];
     const html = 'http://www.w3.org/1999/xhtml';
-    // The selectors match in every namespace: an SVG <a href> is a link,
-    // a MathML <button id> a button; xlink:href is not href.
-    const buttons = [...document.querySelectorAll('button[id]')]
+    // Every element, in the order a person reads the page: an element,
+    // then its open shadow root (declarative shadow DOM), then its
+    // children. Without shadow roots this is document order, the order of
+    // querySelectorAll.
+    const elements = [];
+    const walk = root => {
+      for (const e of root.children) {
+        elements.push(e);
+        if (e.shadowRoot) walk(e.shadowRoot);
+        walk(e);
+      }
+    };
+    walk(document);
+    // As the selectors button[id] and a[href] match in every namespace: an
+    // SVG <a href> is a link, a MathML <button id> a button; xlink:href is
+    // not href.
+    const buttons = elements.filter(e => e.localName === 'button' && e.hasAttribute('id'))
       .map(b => b.getAttribute('id'))
       .filter(id => id);
     // a.href reads the resolved URL, its query in the page's encoding; an
     // href that is not a URL is echoed raw, and crawl leaves it out. An SVG
     // <a>'s href is an SVGAnimatedString: it is resolved by hand.
-    const links = [...document.querySelectorAll('a[href]')]
+    const links = elements.filter(e => e.localName === 'a' && e.hasAttribute('href'))
       .map(a => {
         try {
           return a.namespaceURI === html ? new URL(a.href).href : new URL(a.getAttribute('href'), document.baseURI).href;
