@@ -42,7 +42,7 @@ type Button struct {
 func buttonDetails(t domTree, resolve *weburl.Resolver, docURL string, budget *textBudget) []Button {
 	out := []Button{}
 	byID := map[*html.Node]map[string]*html.Node{} // first element with each id, by tree, built on first use
-	url := resolve.Echo // as the DOM reads an invalid URL: canonical, or echoed
+	url := resolve.Echo                            // as the DOM reads an invalid URL: canonical, or echoed
 	var walk func(n, root *html.Node)
 	walk = func(n, root *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -13,11 +13,11 @@ type parser struct {
 	scheme  string
 	enc     QueryEncoder
 
-	hasHost                                  bool
-	fileRelative                             bool // a file: path resolved against its base
+	hasHost      bool
+	fileRelative bool // a file: path resolved against its base
 	// lenient writes a special URL's host or port that does not parse as
 	// Chromium's canonicalizer writes it anyway (see Resolver.Echo).
-	lenient bool
+	lenient                                  bool
 	userStart, userEnd, passStart, passEnd   int
 	hostStart, hostEnd, portStart, portEnd   int
 	pathStart, queryStart, fragStart, opaque int
