@@ -5,6 +5,7 @@
 package crawler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -306,9 +307,9 @@ func (c *Crawler) replay(ctx context.Context, r *run, t Task, added bool) error 
 	if !added {
 		return nil
 	}
-	var p Page
-	c.follow(t, rec, &p)
-	if err := offer(ctx, r.front, p); err != nil {
+	b := linkBatch{front: adder{r.front}, task: t}
+	c.follow(ctx, t, rec, &b)
+	if err := cmp.Or(b.err, offer(ctx, r.front, b.Page)); err != nil {
 		return err
 	}
 	if c.cfg.Sitemap && t.Depth == 0 && !r.shared {
@@ -356,7 +357,10 @@ func (c *Crawler) work(ctx, fetchCtx context.Context, r *run, id int) error {
 // before marking it done, so that the frontier never looks drained while
 // a page's links are still coming.
 func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf *bodyBuf, id int) error {
-	var p Page
+	p := linkBatch{front: r.front, task: j.task}
+	if r.shared { // a memFrontier counts what it is offered itself
+		p.count = c.stats.Load().skip
+	}
 	if !out.sitemapsOnly {
 		c.done.Add(1)
 	}
@@ -383,17 +387,15 @@ func (c *Crawler) finish(ctx context.Context, r *run, j *job, out *outcome, buf 
 		// finds again in the records; a shared job goes on in other
 		// processes, which need them now.
 		if !r.interrupted() || r.shared {
-			c.follow(j.task, rec, &p)
+			c.follow(ctx, j.task, rec, &p)
 			c.sitemaps(ctx, r, j, rec.FinalURL, buf, &p)
 		}
 	}
 	r.sched.done(j, out.rec.Status >= 200 && out.rec.Status <= 299)
-	if r.shared {
-		for _, n := range p.NotFollowed {
-			c.stats.Load().skip(n.Reason)
-		}
+	if p.err != nil {
+		return p.err
 	}
-	return r.front.Done(ctx, j.task, p)
+	return r.front.Done(ctx, j.task, p.Page)
 }
 
 // outcome is what came of one attempt at a job: its record, or a retry.

@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"context"
 	"net/url"
 
 	"github.com/crawlkit/crawl/internal/weburl"
@@ -20,11 +21,11 @@ func (c *Crawler) seedTask(s Seed) Task {
 	return t
 }
 
-// follow adds to p the links of a page (rec, of task page) to be offered
+// follow adds to b the links of a page (rec, of task page) to be offered
 // to the frontier, and those not followed with the reason. Only http(s)
 // links are followed; the page's final URL sets their scope and rec.URL is
 // their parent.
-func (c *Crawler) follow(page Task, rec *results.Record, p *Page) {
+func (c *Crawler) follow(ctx context.Context, page Task, rec *results.Record, b *linkBatch) {
 	if c.cfg.Depth == 0 || len(rec.Link) == 0 {
 		return
 	}
@@ -56,9 +57,9 @@ func (c *Crawler) follow(page Task, rec *results.Record, p *Page) {
 			reason = skipFilter
 		}
 		if reason != "" {
-			p.NotFollowed = append(p.NotFollowed, NotFollowed{Key: child.Key, Reason: reason})
+			b.notFollowed(ctx, NotFollowed{Key: child.Key, Reason: reason})
 		} else {
-			p.Links = append(p.Links, child)
+			b.link(ctx, child)
 		}
 	}
 }

@@ -329,6 +329,8 @@ func (f *memFrontier) drained() bool {
 	return true
 }
 
+func (f *memFrontier) Offer(ctx context.Context, _ Task, p Page) error { return offer(ctx, f, p) }
+
 func (f *memFrontier) Done(ctx context.Context, t Task, p Page) error {
 	if err := offer(ctx, f, p); err != nil {
 		return err

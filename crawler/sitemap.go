@@ -29,7 +29,7 @@ const (
 // URL found in a sitemap is taken at depth 1 even when a link reaches it
 // too. The URLs go through the same scope, filters and trap rules as
 // links; a sitemap that cannot be read is logged and adds nothing.
-func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string, buf *bodyBuf, p *Page) {
+func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string, buf *bodyBuf, b *linkBatch) {
 	if !c.cfg.Sitemap || j.task.Depth != 0 || j.task.Path != "" || j.targetErr != nil || !r.firstSitemap(originKey(&j.target)) {
 		return
 	}
@@ -64,7 +64,7 @@ func (c *Crawler) sitemaps(ctx context.Context, r *run, j *job, finalURL string,
 		}
 		// Proposed as links of the seed page, with the sitemap as parent.
 		rec := &results.Record{URL: loc, Link: locs, FinalURL: cmp.Or(finalURL, j.target.Href)}
-		c.follow(page, rec, p)
+		c.follow(ctx, page, rec, b)
 	}
 }
 

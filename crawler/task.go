@@ -85,10 +85,16 @@ type Frontier interface {
 	// Next returns the next task, blocking until there is one. It returns
 	// ErrDrained once the frontier is closed and every task is done.
 	Next(ctx context.Context) (Task, error)
+	// Offer hands over links found on a task returned by Next, and not
+	// yet done, in chunks of at most LinkChunk: a page of a million links,
+	// or a sitemap index of millions of URLs, is never held in memory at
+	// once. The links offered and those given to Done are the task's
+	// links together, as if Done had been given them all.
+	Offer(ctx context.Context, t Task, p Page) error
 	// Done marks a task returned by Next as finished, with what came of it:
 	// its record and the links found on it are handed over together, so
 	// that a shared frontier can store them and acknowledge the task in
-	// one step. A record with the error ErrInterrupted means the run was
+	// one step (with the links Offer took before). A record with the error ErrInterrupted means the run was
 	// interrupted before the task was crawled: a shared frontier hands the
 	// task to another process instead of keeping that record.
 	Done(ctx context.Context, t Task, p Page) error
@@ -113,6 +119,49 @@ type Page struct {
 
 // NotFollowed is a URL found and not followed, by key, and why.
 type NotFollowed struct{ Key, Reason string }
+
+// LinkChunk is the most links (and URLs not followed) of one page that the
+// crawler holds before it hands them to the frontier (Frontier.Offer).
+const LinkChunk = 1024
+
+// linkBatch gathers the links of one task and hands them to the frontier
+// in chunks of LinkChunk; what is left goes with Done.
+type linkBatch struct {
+	front Frontier
+	task  Task
+	count func(reason string) // when set, called for each URL not followed
+	Page
+	err error // the first error of an Offer
+}
+
+func (b *linkBatch) link(ctx context.Context, t Task) {
+	b.Links = append(b.Links, t)
+	b.full(ctx)
+}
+
+func (b *linkBatch) notFollowed(ctx context.Context, n NotFollowed) {
+	if b.count != nil {
+		b.count(n.Reason)
+	}
+	b.NotFollowed = append(b.NotFollowed, n)
+	b.full(ctx)
+}
+
+// full hands the chunk over when it is full; the frontier copies what it
+// keeps, so the chunk's memory is used again.
+func (b *linkBatch) full(ctx context.Context) {
+	if len(b.Links)+len(b.NotFollowed) < LinkChunk || b.err != nil {
+		return
+	}
+	b.err = b.front.Offer(ctx, b.task, Page{Links: b.Links, NotFollowed: b.NotFollowed})
+	b.Links, b.NotFollowed = b.Links[:0], b.NotFollowed[:0]
+}
+
+// adder is a frontier whose Offer adds the links as discovered tasks of no
+// task in particular: for the links of records replayed (Seed.Done).
+type adder struct{ Frontier }
+
+func (a adder) Offer(ctx context.Context, _ Task, p Page) error { return offer(ctx, a.Frontier, p) }
 
 // offer adds the links of p to f and counts those it does not follow.
 func offer(ctx context.Context, f Frontier, p Page) error {

@@ -180,6 +180,9 @@ func (x *extractor) release() {
 	if cap(x.decoded) > 1<<20 {
 		x.decoded = nil // do not pin one huge page's memory
 	}
+	if len(x.seen) > 1<<16 || cap(x.links) > 1<<16 { // nor those of its links
+		x.seen, x.links = nil, nil
+	}
 	x.links, x.root = x.links[:0], nil
 	clear(x.seen)
 	extractors.Put(x)

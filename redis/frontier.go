@@ -31,6 +31,7 @@ type frontierState struct {
 	buf     []crawler.Task    // read from the job, not yet handed out
 	held    map[string]string // entry IDs read and not finished -> URL
 	ids     map[string]string // URL of a task handed out -> its entry ID
+	staged  map[string]bool   // entry IDs with links staged (Offer)
 	stopped bool
 	loading bool // seeds are being added
 	closed  bool // all this worker's seeds are added
@@ -45,6 +46,7 @@ type frontierState struct {
 func (f *frontierState) init() {
 	f.held = make(map[string]string)
 	f.ids = make(map[string]string)
+	f.staged = make(map[string]bool)
 	f.hbStop = make(chan struct{})
 }
 
@@ -329,6 +331,51 @@ func (j *Job) hold(id string, values map[string]any) {
 	f.buf = append(f.buf, t)
 }
 
+// Offer stages a chunk of the links of a task not ended yet: its end takes
+// them with it, into the job, in the same step as its record and its
+// acknowledgement; they are then proposed in bounded steps (see finish).
+// No script is given more than a chunk, so that one page of a million
+// links never holds Redis up for other jobs.
+func (j *Job) Offer(ctx context.Context, t crawler.Task, p crawler.Page) error {
+	if err := j.failed(); err != nil {
+		return err
+	}
+	f := &j.front
+	f.mu.Lock()
+	id := f.ids[t.URL]
+	first := !f.staged[id]
+	f.staged[id] = true
+	f.mu.Unlock()
+	if id == "" {
+		return fmt.Errorf("redis: %s was not handed out by this worker", t.URL)
+	}
+	args := append(j.limits(), id, b01(first), len(p.Links))
+	for _, l := range p.Links {
+		task, err := j.wire(l)
+		if err != nil {
+			return err
+		}
+		args = append(args, keyHash(l.Key), task)
+	}
+	for _, n := range p.NotFollowed {
+		args = append(args, keyHash(n.Key), n.Reason)
+	}
+	err := j.do(ctx, func(ctx context.Context) error {
+		return stage.Run(ctx, j.rdb, j.keys, args...).Err()
+	})
+	if err != nil {
+		return fmt.Errorf("redis stage: %w", err)
+	}
+	return nil
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
 // Done ends a task: record, links and acknowledgement in one step. A task
 // interrupted before it was crawled goes back to the job instead. The step
 // is sent to Redis in the background, so that the fetcher goes on to its
@@ -349,11 +396,19 @@ func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
 	if p.Record != nil && p.Record.Error == crawler.ErrInterrupted.Error() {
 		send = func(ctx context.Context) error { return j.releaseIDs(ctx, []string{id}) }
 	} else {
-		args, err := j.finishArgs(id, t.Depth, p)
+		f.mu.Lock()
+		staged := f.staged[id]
+		f.mu.Unlock()
+		args, err := j.finishArgs(id, t.Depth, p, staged)
 		if err != nil {
 			return err
 		}
-		send = func(ctx context.Context) error { return j.runFinish(ctx, args) }
+		send = func(ctx context.Context) error {
+			if err := j.runFinish(ctx, args); err != nil || !staged {
+				return err
+			}
+			return j.drainAll(ctx)
+		}
 	}
 	// The step outlives the call, and may outlive the run that made it
 	// (its context ends with it): Close waits for it instead.
@@ -368,9 +423,33 @@ func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
 		f.mu.Lock()
 		delete(f.ids, t.URL)
 		delete(f.held, id)
+		delete(f.staged, id)
 		f.mu.Unlock()
 	}()
 	return nil
+}
+
+// drainBatch is how many staged links one drain step proposes: a few
+// milliseconds of Redis's time.
+const drainBatch = 1024
+
+// drainAll proposes the staged links of ended pages, a bounded step at a
+// time, until none are left.
+func (j *Job) drainAll(ctx context.Context) error {
+	for {
+		var left int64
+		err := j.do(ctx, func(ctx context.Context) error {
+			n, err := drainStep.Run(ctx, j.rdb, j.keys, append(j.limits(), drainBatch)...).Int64()
+			left = n
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("redis drain: %w", err)
+		}
+		if left == 0 {
+			return nil
+		}
+	}
 }
 
 // fail keeps the first error of a step sent in the background.
@@ -390,15 +469,16 @@ func (j *Job) failed() error {
 
 // offer runs the finish script for entry id (none when "") and waits.
 func (j *Job) offer(ctx context.Context, id string, depth int, p crawler.Page) error {
-	args, err := j.finishArgs(id, depth, p)
+	args, err := j.finishArgs(id, depth, p, false)
 	if err != nil {
 		return err
 	}
 	return j.runFinish(ctx, args)
 }
 
-// finishArgs are the finish script's arguments for entry id.
-func (j *Job) finishArgs(id string, depth int, p crawler.Page) ([]any, error) {
+// finishArgs are the finish script's arguments for entry id, whose links
+// were staged before (Offer) or not.
+func (j *Job) finishArgs(id string, depth int, p crawler.Page, staged bool) ([]any, error) {
 	args := append(j.limits(), id, depth)
 	failed := "0"
 	if rec := p.Record; rec != nil {
@@ -409,7 +489,7 @@ func (j *Job) finishArgs(id string, depth int, p crawler.Page) ([]any, error) {
 	} else {
 		args = append(args, "")
 	}
-	args = append(args, failed, len(p.Links))
+	args = append(args, failed, b01(staged), len(p.Links))
 	for _, l := range p.Links {
 		task, err := j.wire(l)
 		if err != nil {

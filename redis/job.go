@@ -145,6 +145,9 @@ type Job struct {
 	opened bool // Open is done: an outage from now on is waited out
 
 	front frontierState
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open connects to the job, creating it with opt.Settings if it is new, and
@@ -289,8 +292,13 @@ func (j *Job) Worker() string { return j.worker }
 func (j *Job) RoundTrips() int64 { return j.trips.Load() }
 
 // Close ends this worker's part: its unfinished entries go back to the job
-// at once, and its connections are closed.
+// at once, and its connections are closed. Only the first call does it.
 func (j *Job) Close(ctx context.Context) error {
+	j.closeOnce.Do(func() { j.closeErr = j.close(ctx) })
+	return j.closeErr
+}
+
+func (j *Job) close(ctx context.Context) error {
 	j.releases.Wait()
 	j.finishing.Wait()
 	err := errors.Join(j.failed(), j.releaseAll(ctx))
@@ -356,11 +364,13 @@ func transient(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	if errors.Is(err, goredis.Nil) {
+	if errors.Is(err, goredis.Nil) || errors.Is(err, goredis.ErrClosed) {
 		return false
 	}
 	msg := err.Error()
-	for _, p := range []string{"LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY"} {
+	// BUSY: a script of another client (another job's, say) runs long;
+	// Redis answers again once it ends.
+	for _, p := range []string{"LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "READONLY", "BUSY "} {
 		if strings.HasPrefix(msg, p) {
 			return true
 		}

@@ -69,6 +69,7 @@ func (j *Job) releaseAll(ctx context.Context) error {
 	}
 	f.held = make(map[string]string)
 	f.ids = make(map[string]string)
+	f.staged = make(map[string]bool)
 	f.buf = nil
 	f.mu.Unlock()
 	if len(ids) == 0 {

@@ -22,6 +22,9 @@ import goredis "github.com/redis/go-redis/v9"
 //	perhost       hash    host -> pages taken (for max-pages-per-host)
 //	res           stream  records, field "r"
 //	errs          hash    entry ID -> the last error seen for it
+//	stage:<id>    list    links of entry id staged before its end: key hash + task JSON
+//	drain:<id>    list    links of an ended entry still to be proposed
+//	drains        zset    entry IDs whose links are draining -> the entry's depth
 //	stats         hash    records, failed, dead
 //	skip:<reason> HLL     URLs not followed, by reason
 //	robots        hash    origin -> robots.txt file as JSON
@@ -144,6 +147,30 @@ end
 local function drained()
   return not loading() and redis.call('ZCARD', P .. 'pdep') == 0 and redis.call('ZCARD', P .. 'pdepths') == 0
 end
+-- drain proposes up to n links of the shallowest page whose links are
+-- draining; the page stays pending at its depth until its last link is
+-- proposed, so that the depth gate stays exact. It returns the links
+-- still to drain in the job, 0 when none.
+local function drain(n)
+  local top = redis.call('ZRANGE', P .. 'drains', 0, 0, 'WITHSCORES')
+  if #top == 0 then return 0 end
+  local id, d = top[1], tonumber(top[2])
+  local key = P .. 'drain:' .. id
+  local cache = {}
+  local links = redis.call('LPOP', key, n)
+  if links then
+    for _, e in ipairs(links) do
+      propose(string.sub(e, 1, 12), d + 1, string.sub(e, 13), cache)
+    end
+  end
+  if redis.call('LLEN', key) == 0 then
+    redis.call('ZREM', P .. 'drains', id)
+    redis.call('DEL', key)
+    pend(d, -1)
+    promote(256)
+  end
+  return redis.call('ZCARD', P .. 'drains')
+end
 `
 
 // addSeeds queues seeds. ARGV: maxp, maxh, worker, lease ms, then per seed
@@ -181,16 +208,53 @@ end
 return out
 `)
 
+// stage keeps a chunk of the links of an entry not ended yet, for its end
+// to take with it: a page's links of any number go to Redis in bounded
+// steps, and still become part of the job only with the page's end.
+// ARGV: maxp, maxh, entry ID, first (1: drop what an earlier delivery of
+// the entry staged), link count, then per link key hash, task JSON, then
+// per URL not followed key hash, reason.
+var stage = goredis.NewScript(common + `
+local key = P .. 'stage:' .. ARGV[3]
+if ARGV[4] == '1' then redis.call('DEL', key) end
+local links = tonumber(ARGV[5])
+local i = 6
+for n = 1, links do
+  redis.call('RPUSH', key, ARGV[i] .. ARGV[i + 1])
+  i = i + 2
+end
+-- A safety net: the entry's end, its release or its dead letter drops it.
+redis.call('PEXPIRE', key, 86400000)
+while i < #ARGV do
+  redis.call('PFADD', P .. 'skip:' .. ARGV[i + 1], ARGV[i])
+  i = i + 2
+end
+return 1
+`)
+
+// drainStep proposes up to ARGV[3] links of pages that ended with staged
+// links (ARGV 1 and 2 are maxp, maxh), and returns how many pages still
+// have links to drain.
+var drainStep = goredis.NewScript(common + `
+return drain(tonumber(ARGV[3]))
+`)
+
 // finish ends a task: its record stored, its links offered, its entry
 // acknowledged, in one step. ARGV: maxp, maxh, entry ID ("" for links
 // offered without a task), depth, record JSON ("" for none), failed (0/1),
-// link count, then per link key hash, depth, task JSON, then per URL not
-// followed key hash, reason. It returns 0 when the entry was acknowledged
-// already (this is a retry, or another worker finished it).
+// staged (1: links were staged for it), link count, then per link key
+// hash, depth, task JSON, then per URL not followed key hash, reason. With
+// staged links, the given links are staged too and all of them move to a
+// drain list, proposed by drain in bounded steps; the entry stays pending
+// at its depth until they are. It returns 0 when the entry was
+// acknowledged already (this is a retry, or another worker finished it).
 var finish = goredis.NewScript(common + `
-local id, depth, rec = ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local id, depth, rec, staged = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[7] == '1'
 if id ~= '' then
-  if redis.call('XACK', P .. 'q', 'g', id) == 0 then return 0 end
+  if redis.call('XACK', P .. 'q', 'g', id) == 0 then
+    redis.call('DEL', P .. 'stage:' .. id)
+    return 0
+  end
   redis.call('XDEL', P .. 'q', id)
   redis.call('HDEL', P .. 'errs', id)
 end
@@ -199,16 +263,28 @@ if rec ~= '' then
   redis.call('HINCRBY', P .. 'stats', 'records', 1)
   if ARGV[6] == '1' then redis.call('HINCRBY', P .. 'stats', 'failed', 1) end
 end
-local links = tonumber(ARGV[7])
-local i = 8
+local links = tonumber(ARGV[8])
+local i = 9
 local cache = {}
+local skey = P .. 'stage:' .. id
 for n = 1, links do
-  propose(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], cache)
+  if staged then
+    redis.call('RPUSH', skey, ARGV[i] .. ARGV[i + 2])
+  else
+    propose(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], cache)
+  end
   i = i + 3
 end
 while i < #ARGV do
   redis.call('PFADD', P .. 'skip:' .. ARGV[i + 1], ARGV[i])
   i = i + 2
+end
+if staged and redis.call('EXISTS', skey) == 1 then
+  redis.call('RENAME', skey, P .. 'drain:' .. id)
+  redis.call('PERSIST', P .. 'drain:' .. id)
+  redis.call('ZADD', P .. 'drains', depth, id)
+  drain(1024)
+  return 1
 end
 if id ~= '' then pend(depth, -1) end
 promote(256)
@@ -222,6 +298,9 @@ return 1
 // {2} when the job is finished, or {0} when there is nothing to do yet.
 var claim = goredis.NewScript(common + `
 local worker, n, lease, maxdel = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+-- Links of ended pages are drained by whoever asks for work, so that a
+-- worker that died while draining holds nothing up.
+drain(1024)
 local function read()
   local r = redis.call('XREADGROUP', 'GROUP', 'g', worker, 'COUNT', n, 'STREAMS', P .. 'q', '>')
   if r then return r[1][2] end
@@ -252,6 +331,7 @@ for _, x in ipairs(redis.call('XPENDING', P .. 'q', 'g', 'IDLE', lease, '-', '+'
     redis.call('XACK', P .. 'q', 'g', id)
     redis.call('XDEL', P .. 'q', id)
     redis.call('HDEL', P .. 'errs', id)
+    redis.call('DEL', P .. 'stage:' .. id)
   else
     for _, c in ipairs(redis.call('XCLAIM', P .. 'q', 'g', worker, lease, id)) do got[#got + 1] = c end
   end
@@ -275,6 +355,7 @@ for i = 3, #ARGV do
   local ent = redis.call('XRANGE', P .. 'q', id, id)
   if #ent > 0 and redis.call('XACK', P .. 'q', 'g', id) == 1 then
     redis.call('XDEL', P .. 'q', id)
+    redis.call('DEL', P .. 'stage:' .. id)
     local nid = redis.call('XADD', P .. 'q', '*', unpack(ent[1][2]))
     local last = redis.call('HGET', P .. 'errs', id)
     if last then
