@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +64,8 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 1 << 20,
 		DisableCompression:     true,
+		// A CONNECT to an http(s) proxy says who asks, as the requests do.
+		ProxyConnectHeader: http.Header{"User-Agent": {cfg.UserAgent}},
 	}
 	if cfg.Transport != nil {
 		transport, n.viaTransport = cfg.Transport, true
@@ -101,6 +104,9 @@ func (e *redirectError) Error() string { return e.msg }
 func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
 	for redirects := 0; ; redirects++ {
 		resp, err := c.do(newRequest(ctx, target, c.headerFor(&target)))
+		if err == nil && resp.StatusCode == http.StatusUnauthorized {
+			resp, err = c.authenticate(ctx, target, resp)
+		}
 		if err != nil {
 			return nil, target, err
 		}
@@ -126,6 +132,34 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 		}
 		target = next
 	}
+}
+
+// authenticate answers a 401 with the credentials of the URL (user:pass@),
+// as Chromium does: they are sent only when the server asks for them
+// with a Basic challenge, never before, and only when -H gave no
+// Authorization of its own. Otherwise the 401 stands.
+func (c *Crawler) authenticate(ctx context.Context, target weburl.URL, resp *http.Response) (*http.Response, error) {
+	header := c.headerFor(&target)
+	if target.Username == "" && target.Password == "" || header.Get("Authorization") != "" || !basicChallenge(resp.Header) {
+		return resp, nil
+	}
+	closeBody(resp.Body)
+	withAuth := header.Clone()
+	withAuth.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(unescape(target.Username)+":"+unescape(target.Password))))
+	return c.do(newRequest(ctx, target, withAuth))
+}
+
+// basicChallenge reports whether a 401's WWW-Authenticate offers Basic.
+func basicChallenge(h http.Header) bool {
+	for _, v := range h.Values("Www-Authenticate") {
+		for _, challenge := range strings.Split(v, ",") {
+			scheme, _, _ := strings.Cut(strings.TrimSpace(challenge), " ")
+			if strings.EqualFold(scheme, "basic") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // do sends one request, with the run's cookies for its URL and keeping
@@ -204,9 +238,6 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 		// As Path and RawPath it goes in origin form, "GET //x/y", as
 		// browsers and curl send it (and in absolute form to a proxy).
 		u.Opaque, u.RawPath = "", target.Path
-	}
-	if target.Username != "" || target.Password != "" {
-		u.User = url.UserPassword(unescape(target.Username), unescape(target.Password))
 	}
 	req := &http.Request{Method: http.MethodGet, URL: u, Host: host, Header: header}
 	return req.WithContext(ctx)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -263,5 +264,48 @@ func TestSitemapReadInPart(t *testing.T) {
 	}
 	if _, ok := recs[srv.URL+"/one.jpg"]; ok || len(recs) != 3 {
 		t.Errorf("records %d, the image among them: %v", len(recs), ok)
+	}
+}
+
+// TestURLCredentialsWaitForTheChallenge: user:pass@ in a URL is sent as
+// Basic authorization only after the server's 401 asks for it, as
+// Chromium does, never before.
+func TestURLCredentialsWaitForTheChallenge(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		if user, pass, ok := r.BasicAuth(); !ok || user != "us er" || pass != "p@ss" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<button id="in">in</button>`)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://us%20er:p%40ss@", 1) + "/private"
+	m := crawlAll(t, faultConfig, u, srv.URL+"/no-credentials")
+	if rec, _ := m.Get(u); rec.Status != 200 || len(rec.Button) != 1 {
+		t.Errorf("with credentials: %+v", rec)
+	}
+	if rec, _ := m.Get(srv.URL + "/no-credentials"); rec.Status != 401 {
+		t.Errorf("without credentials: %+v", rec)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[string]bool{"/private ": true, "/private Basic dXMgZXI6cEBzcw==": true, "/no-credentials ": true}
+	if len(seen) != 3 {
+		t.Errorf("requests %q, want one without credentials, then one with them, and one without any", seen)
+	}
+	for _, s := range seen {
+		if !want[s] {
+			t.Errorf("request %q", s)
+		}
+	}
+	if slices.Index(seen, "/private ") > slices.Index(seen, "/private Basic dXMgZXI6cEBzcw==") {
+		t.Errorf("requests %q: the credentials went before any challenge", seen)
 	}
 }

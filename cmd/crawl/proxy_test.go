@@ -21,6 +21,7 @@ type testProxy struct {
 	target string // host:port every request goes to
 	mu     sync.Mutex
 	seen   []string // "CONNECT host" or "GET url", with " auth" when the credentials came, " authorization" when a target's did
+	agents []string // the User-Agent of each CONNECT
 	srv    *httptest.Server
 }
 
@@ -52,6 +53,9 @@ func (p *testProxy) log() []string {
 func (p *testProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodConnect {
 		p.note("CONNECT "+r.Host, r)
+		p.mu.Lock()
+		p.agents = append(p.agents, r.UserAgent())
+		p.mu.Unlock()
 		up, err := net.Dial("tcp", p.target)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
@@ -233,7 +237,7 @@ func TestHTTPSThroughProxy(t *testing.T) {
 	p := newTestProxy(t, target.Listener.Addr().String())
 	_, port, _ := net.SplitHostPort(target.Listener.Addr().String())
 	site := "https://site.test:" + port
-	res := runBinary(t, "", "-f", "jsonl", "--insecure", "--proxy", "http://user:pass@"+p.srv.Listener.Addr().String(), "-H", "Authorization: Bearer site-token", site+"/secure")
+	res := runBinary(t, "", "-f", "jsonl", "--insecure", "-A", "mybot/1.0", "--proxy", "http://user:pass@"+p.srv.Listener.Addr().String(), "-H", "Authorization: Bearer site-token", site+"/secure")
 	if r := parseJSONL(t, res.stdout)[site+"/secure"]; res.code != 0 || len(r.Button) != 1 {
 		t.Fatalf("exit %d, %+v\n%s", res.code, r, res.stderr)
 	}
@@ -244,6 +248,13 @@ func TestHTTPSThroughProxy(t *testing.T) {
 	}
 	if v, _ := authorization.Load("/secure"); v != "Bearer site-token" {
 		t.Errorf("the site got Authorization %q", v)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ua := range p.agents {
+		if ua != "mybot/1.0" {
+			t.Errorf("CONNECT with User-Agent %q, want -A's", ua)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ package cookiefile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -115,8 +116,9 @@ func defaultPath(p string) string {
 // a malformed line is an error naming it.
 func (j *Jar) Load(r io.Reader) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(make([]byte, 64<<10), maxLine)
+	n := 1 // the line being read
+	for ; sc.Scan(); n++ {
 		line := strings.TrimRight(sc.Text(), "\r")
 		httpOnly := false
 		if rest, ok := strings.CutPrefix(line, "#HttpOnly_"); ok {
@@ -150,8 +152,15 @@ func (j *Jar) Load(r io.Reader) error {
 		}
 		j.SetCookies(&url.URL{Scheme: scheme, Host: domain, Path: c.Path}, []*http.Cookie{c})
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("line %d: longer than %d KiB, which no cookie is", n, maxLine>>10)
+	}
 	return sc.Err()
 }
+
+// maxLine is the longest line Load reads: browsers keep a cookie's name
+// and value to 4 KiB, so a longer line is no cookie.
+const maxLine = 1 << 20
 
 // Save writes the jar's cookies, session cookies included, as a
 // cookies.txt file, sorted by domain, path and name.

@@ -85,3 +85,13 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestLoadLongLine: a line too long to be a cookie is an error naming its
+// line, not bufio's "token too long".
+func TestLoadLongLine(t *testing.T) {
+	in := "# Netscape HTTP Cookie File\n.e.com\tTRUE\t/\tFALSE\t0\ta\tb\n" + strings.Repeat("x", 2<<20) + "\n"
+	err := NewJar().Load(strings.NewReader(in))
+	if err == nil || !strings.Contains(err.Error(), "line 3:") || strings.Contains(err.Error(), "token too long") {
+		t.Errorf("error %v, want one naming line 3", err)
+	}
+}
