@@ -261,21 +261,16 @@ func settingsDiff(stored, mine Settings) string {
 	add("--max-pages", stored.MaxPages, mine.MaxPages)
 	add("--max-pages-per-host", stored.MaxPagesPerHost, mine.MaxPagesPerHost)
 	add("--sitemap", stored.Sitemap, mine.Sitemap)
-	robots := func(ignore bool) string {
-		if ignore {
-			return "ignore"
+	// A bool is said as the flag's value.
+	choice := func(set bool, yes, no string) string {
+		if set {
+			return yes
 		}
-		return "obey"
+		return no
 	}
-	add("--robots", robots(stored.IgnoreRobots), robots(mine.IgnoreRobots))
+	add("--robots", choice(stored.IgnoreRobots, "ignore", "obey"), choice(mine.IgnoreRobots, "ignore", "obey"))
 	add("--select", stored.Select, mine.Select)
-	buttons := func(detail bool) string {
-		if detail {
-			return "detail"
-		}
-		return "ids"
-	}
-	add("--buttons", buttons(stored.ButtonDetails), buttons(mine.ButtonDetails))
+	add("--buttons", choice(stored.ButtonDetails, "detail", "ids"), choice(mine.ButtonDetails, "detail", "ids"))
 	add("--max-body", stored.MaxBody, mine.MaxBody)
 	if len(diffs) == 0 {
 		return "they could not be read"
