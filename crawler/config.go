@@ -141,6 +141,11 @@ type Config struct {
 	// which costs time; without them it holds elements only.
 	Select        []extract.Field
 	ButtonDetails bool
+	// Renderer, when set, renders every HTML page crawl fetched in a
+	// browser (package render), and the record's buttons, links, fields
+	// and button details are read from the DOM the page's scripts leave.
+	// Local files are extracted as served.
+	Renderer Renderer
 	// SpillDir is where the frontier keeps the discovered URLs that do not
 	// fit its window in memory. Default: the system's temporary directory.
 	SpillDir string

@@ -471,26 +471,37 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		}
 		return outcome{rec: rec}
 	}
-	if !resp.html {
-		return outcome{rec: rec}
+	switch {
+	case !resp.html:
+	case c.cfg.Renderer != nil && resp.status != 0:
+		c.render(ctx, resp, &rec)
+	default:
+		c.parse(ctx, resp.body, resp.contentType, resp.finalURL, &rec, true)
 	}
+	return outcome{rec: rec}
+}
+
+// parse extracts an HTML page into rec: its buttons and links (unless
+// not links), and its fields and button details when asked for.
+func (c *Crawler) parse(ctx context.Context, body []byte, contentType, docURL string, rec *results.Record, links bool) {
 	select {
 	case c.parsing <- struct{}{}:
 	case <-ctx.Done():
 		rec.Error = ErrInterrupted.Error()
-		return outcome{rec: rec}
+		return
 	}
 	opt := extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails, MaxText: int(min(c.cfg.MaxBody, math.MaxInt32))}
-	page, err := extract.ParseWith(resp.body, resp.contentType, resp.finalURL, opt)
+	page, err := extract.ParseWith(body, contentType, docURL, opt)
 	<-c.parsing
 	if page != nil {
-		rec.Button, rec.Link, rec.Fields, rec.Buttons = page.Buttons, page.Links, page.Fields, page.ButtonDetails
-		rec.FieldsTruncated = page.TextTruncated
+		if links {
+			rec.Button, rec.Link = page.Buttons, page.Links
+		}
+		rec.Fields, rec.Buttons, rec.FieldsTruncated = page.Fields, page.ButtonDetails, page.TextTruncated
 	}
 	if err != nil {
 		rec.Error = "extract: " + err.Error()
 	}
-	return outcome{rec: rec}
 }
 
 // fetchFailed turns a fetch error into the record, or into a retry when the

@@ -81,6 +81,7 @@ type Settings struct {
 	Select        []string `json:"select,omitempty"`
 	ButtonDetails bool     `json:"button_details,omitempty"`
 	MaxBody       int64    `json:"max_body,omitempty"`
+	Render        bool     `json:"render,omitempty"`
 }
 
 // ErrGone is wrapped by the error of a worker whose job disappeared from
@@ -272,6 +273,7 @@ func settingsDiff(stored, mine Settings) string {
 	add("--select", stored.Select, mine.Select)
 	add("--buttons", choice(stored.ButtonDetails, "detail", "ids"), choice(mine.ButtonDetails, "detail", "ids"))
 	add("--max-body", stored.MaxBody, mine.MaxBody)
+	add("--render", stored.Render, mine.Render)
 	if len(diffs) == 0 {
 		return "they could not be read"
 	}

@@ -48,6 +48,11 @@ type Record struct {
 	// texts reached their bound (the crawl's max body, in all): the value
 	// being read then was cut, and the later ones were left out.
 	FieldsTruncated bool `json:"fields_truncated,omitempty"`
+	// Rendered is set when the page was rendered in a browser (--render)
+	// and read from its DOM; Render is "timeout" when that DOM was still
+	// changing when the wait for it ran out.
+	Rendered bool   `json:"rendered,omitempty"`
+	Render   string `json:"render,omitempty"`
 	// DuplicateOf is set when the page is one already in the crawl under
 	// another URL (an input spelled differently, or a redirect to a page
 	// already fetched): it holds that page's dedup key, and the page was
@@ -129,6 +134,13 @@ func (r *Record) appendFields(dst []byte) []byte {
 	}
 	if r.FieldsTruncated {
 		dst = append(dst, `,"fields_truncated":true`...)
+	}
+	if r.Rendered {
+		dst = append(dst, `,"rendered":true`...)
+	}
+	if r.Render != "" {
+		dst = append(dst, `,"render":`...)
+		dst = appendString(dst, r.Render)
 	}
 	if r.DuplicateOf != "" {
 		dst = append(dst, `,"duplicate_of":`...)

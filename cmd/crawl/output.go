@@ -41,6 +41,14 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 	if err != nil {
 		return 0, err
 	}
+	browser, err := o.startBrowser(ctx, logger)
+	if err != nil {
+		return 0, err
+	}
+	if browser != nil {
+		defer browser.Close()
+		cfg.Renderer = browser
+	}
 	if o.redis != "" {
 		code, err := crawlShared(ctx, o, cfg, stdin, stderr)
 		if err == nil {
@@ -89,6 +97,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		fmt.Fprintln(stderr, t.summary(time.Since(start)))
 		if o.depth > 0 {
 			fmt.Fprintln(stderr, followSummary(c.Progress()))
+		}
+		if browser != nil {
+			fmt.Fprintln(stderr, renderSummary(t, browser, time.Since(start)))
 		}
 		if o.insecure {
 			fmt.Fprintln(stderr, "crawl: WARNING: --insecure: TLS certificates were NOT verified; any server could have answered for any host")
@@ -312,6 +323,9 @@ type tally struct {
 	ok       int
 	failed   int
 	bytes    int64
+	// rendered and renderTimeouts count the pages rendered (--render),
+	// and those whose DOM was still changing at the timeout.
+	rendered, renderTimeouts int
 }
 
 func (t *tally) Put(r results.Record) error {
@@ -334,6 +348,12 @@ func (t *tally) Put(r results.Record) error {
 		t.ok++
 	} else {
 		t.failed++
+	}
+	if r.Rendered {
+		t.rendered++
+	}
+	if r.Render != "" {
+		t.renderTimeouts++
 	}
 	t.bytes += r.Bytes
 	t.mu.Unlock()

@@ -62,6 +62,11 @@ type options struct {
 	proxy          string
 	selects        []string
 	buttons        string
+	render         bool
+	chromium       string
+	renderTabs     int
+	renderQuiet    time.Duration
+	renderTimeout  time.Duration
 	redis          string
 	job            string
 	redisLease     time.Duration
@@ -123,6 +128,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
 	fs.StringArrayVar(&o.selects, "select", nil, "add the field `NAME=CSS` to each HTML page's record: the text of every element the CSS selector matches, or with NAME=CSS@ATTR that attribute (URLs resolved as links are); repeatable")
 	fs.StringVar(&o.buttons, "buttons", "ids", "`ids|detail`: with detail, also list every button (button, input type=button|submit|reset|image, role=button) with its kind, id, name, type, text, value, form, formaction and disabled")
+	renderFlags(fs, o)
 	fs.StringVar(&o.redis, "redis", "", "crawl the shared job --job on the Redis server at `URL` (redis://[user:pass@]host:port/db, rediss:// for TLS) with other workers; records go to Redis (see crawl export)")
 	fs.StringVar(&o.job, "job", "", "with --redis: the job's `NAME` (letters, digits, . _ -)")
 	fs.DurationVar(&o.redisLease, "redis-lease", redis.DefaultLease, "with --redis: how long a worker's URLs may go without its heartbeat before others take them over")
@@ -210,6 +216,9 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, usagef("--buttons %q: want ids or detail", o.buttons)
 	}
 	if err := o.checkShared(fs); err != nil {
+		return nil, err
+	}
+	if err := o.checkRender(fs); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -1,0 +1,239 @@
+// Package render renders pages in one headless Chromium (Debian's chromium,
+// driven over CDP with chromedp) and reads the buttons and links of the DOM
+// their scripts leave. It implements crawler.Renderer; cmd/crawl wires it
+// in. It never fetches a document itself: crawl's fetcher does, and hands
+// it over, and the browser's own requests (scripts, XHR) go through the
+// fetch function the crawler gives, with its proxy and its private-address
+// guard.
+//
+// No Chromium outlives the run: the browser is killed with the process
+// that started it (Pdeathsig), and a small reaper, a shell that waits on a
+// pipe from this process, kills what is left of it and removes its profile
+// directory once this process is gone, however it ended.
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Options say which browser to start and how to render with it.
+type Options struct {
+	// Chromium is the browser's executable. Default: chromium, or
+	// chromium-browser, found on PATH.
+	Chromium string
+	// Tabs is how many pages render at once, each in a tab of its own.
+	// Default: 2 per CPU.
+	Tabs int
+	// Quiet is how long the DOM must go without a change (an element
+	// added or removed, an href or id changed) after the load event for
+	// the page to be done. Default 500ms.
+	Quiet time.Duration
+	// Timeout caps the wait for a page to be done; a page still changing
+	// then is read as it is, and said to have timed out. Default 10s.
+	Timeout time.Duration
+	// Logger gets the browser's troubles at Warn. Default: discard.
+	Logger *slog.Logger
+}
+
+// Defaults for the zero values of Options.
+const (
+	DefaultQuiet   = 500 * time.Millisecond
+	DefaultTimeout = 10 * time.Second
+	// recycleAfter is how many pages a tab renders before it is closed and
+	// replaced, so that what a page leaves behind does not pile up.
+	recycleAfter = 100
+	// actionTimeout bounds each CDP action that is not a wait for the
+	// page: a browser that hangs is found out, not waited on.
+	actionTimeout = 15 * time.Second
+)
+
+// ErrNoChromium is wrapped by Find's error.
+var ErrNoChromium = errors.New("no usable Chromium")
+
+// Find returns the path of the browser to start: path itself when it is
+// set, else chromium or chromium-browser on PATH.
+func Find(path string) (string, error) {
+	if path != "" {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("%w: --chromium %s: %v (Debian's is the package chromium: apt-get install -y chromium)", ErrNoChromium, path, err)
+		}
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w on PATH: install Debian's chromium (apt-get install -y chromium), or name it with --chromium PATH", ErrNoChromium)
+}
+
+// Browser is one running Chromium and its tabs. Its methods are safe for
+// concurrent use.
+type Browser struct {
+	opt     Options
+	log     *slog.Logger
+	dir     string // the profile directory
+	alloc   context.Context
+	cancel  context.CancelFunc // of alloc: ends the browser
+	browser context.Context    // the browser's first, blank tab
+	reaper  *exec.Cmd
+	pipe    *os.File // the reaper's stdin: closing it, or exiting, sets it off
+	tabs    chan *tab
+
+	mu      sync.Mutex
+	crashes int
+	closed  bool
+
+	// navigated, when set, is called with each tab once its page is
+	// navigated to: the tests crash tabs there.
+	navigated func(*tab)
+}
+
+// Start starts the browser and opens its tabs. The context bounds the
+// start only; Close ends the browser.
+func Start(ctx context.Context, opt Options) (*Browser, error) {
+	path, err := Find(opt.Chromium)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Tabs <= 0 {
+		opt.Tabs = 2 * runtime.NumCPU()
+	}
+	if opt.Quiet <= 0 {
+		opt.Quiet = DefaultQuiet
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	b := &Browser{opt: opt, log: opt.Logger, tabs: make(chan *tab, opt.Tabs)}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.dir, err = os.MkdirTemp("", "crawl-chromium-*"); err != nil {
+		return nil, fmt.Errorf("render: profile directory: %w", err)
+	}
+	// Chromium's own temporary files (its singleton socket, shared
+	// memory) go inside the profile too, so that the reaper removes them.
+	tmp := filepath.Join(b.dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		os.RemoveAll(b.dir)
+		return nil, fmt.Errorf("render: profile directory: %w", err)
+	}
+	if err := b.startReaper(); err != nil {
+		os.RemoveAll(b.dir)
+		return nil, err
+	}
+	b.alloc, b.cancel = chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(filepath.Join(b.dir, "profile")),
+		chromedp.Env("TMPDIR="+tmp),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			// Killed with this process, whatever ends it.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		}),
+	)...)
+	b.browser, _ = chromedp.NewContext(b.alloc)
+	start, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(start, func() {
+		if start.Err() == context.DeadlineExceeded {
+			b.cancel()
+		}
+	})
+	defer stop()
+	if _, err := chromedp.Run(b.browser, chromedp.Evaluate[int]("1")); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("render: start %s: %w", path, err)
+	}
+	for range opt.Tabs {
+		t, err := b.newTab()
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		b.tabs <- t
+	}
+	return b, nil
+}
+
+// startReaper starts the shell that cleans up after the browser once this
+// process is gone: it waits for its stdin, a pipe only this process
+// writes, to close, which happens when this process exits however it
+// exits (SIGKILL included), then kills every process still using the
+// profile directory and removes it. It runs in a process group of its own,
+// so that a Ctrl-C at a terminal does not end it first.
+func (b *Browser) startReaper() error {
+	const script = `read _
+for pass in 1 2 3; do
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [ "$pid" = "$$" ] && continue
+    grep -qaF -- "$1" "$p/cmdline" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+  done
+  sleep 0.1
+done
+rm -rf -- "$1"`
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("render: reaper: %w", err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", script, "crawl-chromium-reaper", b.dir)
+	cmd.Stdin = r
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return fmt.Errorf("render: reaper: %w", err)
+	}
+	r.Close()
+	b.reaper, b.pipe = cmd, w
+	return nil
+}
+
+// Close ends the browser and removes its profile; it waits until no
+// process of it is left.
+func (b *Browser) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	if b.cancel != nil {
+		b.cancel()
+	}
+	b.pipe.Close()
+	return b.reaper.Wait()
+}
+
+// Crashes counts the tabs and browsers that crashed and were replaced.
+func (b *Browser) Crashes() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.crashes
+}
+
+func (b *Browser) crashed() {
+	b.mu.Lock()
+	b.crashes++
+	b.mu.Unlock()
+}
