@@ -431,7 +431,7 @@ func (j *Job) Done(ctx context.Context, t crawler.Task, p crawler.Page) error {
 
 // drainBatch is how many staged links one drain step proposes: a few
 // milliseconds of Redis's time.
-const drainBatch = 1024
+const drainBatch = 256
 
 // drainAll proposes the staged links of ended pages, a bounded step at a
 // time, until none are left.

@@ -283,7 +283,7 @@ if staged and redis.call('EXISTS', skey) == 1 then
   redis.call('RENAME', skey, P .. 'drain:' .. id)
   redis.call('PERSIST', P .. 'drain:' .. id)
   redis.call('ZADD', P .. 'drains', depth, id)
-  drain(1024)
+  drain(256)
   return 1
 end
 if id ~= '' then pend(depth, -1) end
@@ -300,7 +300,7 @@ var claim = goredis.NewScript(common + `
 local worker, n, lease, maxdel = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 -- Links of ended pages are drained by whoever asks for work, so that a
 -- worker that died while draining holds nothing up.
-drain(1024)
+drain(256)
 local function read()
   local r = redis.call('XREADGROUP', 'GROUP', 'g', worker, 'COUNT', n, 'STREAMS', P .. 'q', '>')
   if r then return r[1][2] end

@@ -77,6 +77,13 @@ func (t *tab) event(ev any) {
 			defer t.fetches.Done()
 			t.answer(ev)
 		}()
+	case *page.EventJavascriptDialogOpening:
+		// alert(), confirm() and prompt() would hold the page, and every
+		// step after them, until a person answered: they are dismissed.
+		go t.call(t.ctx, func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			return err
+		})
 	case *inspector.EventTargetCrashed:
 		t.mu.Lock()
 		t.crashed = true

@@ -51,6 +51,7 @@ document.getElementById('closed').attachShadow({mode: 'closed'}).innerHTML = '<a
 	"/forever":  `<script>let n = 0; setInterval(() => { const a = document.createElement('a'); a.href = '/n' + (n++ % 3); document.body.append(a); }, 40)</script>`,
 	"/throws":   `<a href="/before-throw">b</a><script>throw new Error('boom')</script><script>document.body.insertAdjacentHTML('beforeend', '<a href="/after-throw">a</a>')</script>`,
 	"/noscript": `<noscript><a href="/in-noscript">n</a></noscript><a href="/plain">p</a>`,
+	"/alert":    `<p>x<script>alert('hi'); confirm('sure?') || document.body.insertAdjacentHTML('beforeend', '<a href="/after-dialogs">a</a>')</script>`,
 	"/static":   `<a href="/one">1</a><a href="/one">1</a><button id="x">x</button><svg><a href="/svg"></a></svg>`,
 }
 
@@ -107,6 +108,7 @@ func TestRenderScriptBuiltPages(t *testing.T) {
 		{"/throws", nil, []string{u + "/before-throw", u + "/after-throw"}, false},
 		{"/noscript", nil, []string{u + "/plain"}, false},
 		{"/static", []string{"x"}, []string{u + "/one", u + "/svg"}, false},
+		{"/alert", nil, []string{u + "/after-dialogs"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
