@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -145,6 +146,12 @@ func Start(ctx context.Context, opt Options) (*Browser, error) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		// Memory: the compositor in the browser process, no process per
+		// site beyond one renderer a tab.
+		chromedp.Flag("in-process-gpu", true),
+		chromedp.Flag("renderer-process-limit", strconv.Itoa(opt.Tabs)),
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider"),
 		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
 			// Killed with this process, whatever ends it.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
