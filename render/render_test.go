@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,25 +37,8 @@ func startBrowser(t *testing.T, opt Options) *Browser {
 	return b
 }
 
-// pages are script-built fixture pages, by path.
-var pages = map[string]string{
-	"/sync":      `<p>x<script>document.body.insertAdjacentHTML('beforeend', '<a href="/added-sync">s</a><button id="sync-button">b</button>')</script>`,
-	"/microtask": `<p>x<script>Promise.resolve().then(() => document.body.insertAdjacentHTML('beforeend', '<a href="micro">m</a>'))</script>`,
-	"/timeout":   `<a href="/static">static</a><script>setTimeout(() => { document.body.insertAdjacentHTML('beforeend', '<button id="late">l</button>'); document.querySelector('a').remove(); }, 200)</script>`,
-	"/fetch":     `<script>fetch('/data.json').then(r => r.json()).then(d => { for (const u of d.links) { const a = document.createElement('a'); a.href = u; document.body.append(a) } })</script>`,
-	"/shadow": `<div id="host"><a href="/light">light</a></div><div id="closed"></div><script>
-const root = document.getElementById('host').attachShadow({mode: 'open'});
-root.innerHTML = '<a href="/in-shadow">s</a><button id="shadow-button">b</button><slot></slot>';
-document.getElementById('closed').attachShadow({mode: 'closed'}).innerHTML = '<a href="/closed">c</a>';
-</script>`,
-	"/base":     `<p>x<script>const b = document.createElement('base'); b.href = 'http://other.example/dir/'; document.head.append(b); document.body.insertAdjacentHTML('beforeend', '<a href="rel">r</a>')</script>`,
-	"/forever":  `<script>let n = 0; setInterval(() => { const a = document.createElement('a'); a.href = '/n' + (n++ % 3); document.body.append(a); }, 40)</script>`,
-	"/throws":   `<a href="/before-throw">b</a><script>throw new Error('boom')</script><script>document.body.insertAdjacentHTML('beforeend', '<a href="/after-throw">a</a>')</script>`,
-	"/noscript": `<noscript><a href="/in-noscript">n</a></noscript><a href="/plain">p</a>`,
-	"/alert":    `<p>x<script>alert('hi'); confirm('sure?') || document.body.insertAdjacentHTML('beforeend', '<a href="/after-dialogs">a</a>')</script>`,
-	"/static":   `<a href="/one">1</a><a href="/one">1</a><button id="x">x</button><svg><a href="/svg"></a></svg>`,
-}
-
+// fixtureServer serves the pages of testdata/pages at /<name>, as text/html
+// without a charset, and the JSON one of them fetches, as pages.mjs does.
 func fixtureServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/data.json" {
@@ -62,19 +46,20 @@ func fixtureServer(t *testing.T) *httptest.Server {
 			fmt.Fprint(w, `{"links": ["/from-json-1", "/from-json-2"]}`)
 			return
 		}
-		body, ok := pages[r.URL.Path]
-		if !ok {
+		body, err := os.ReadFile(filepath.Join("testdata/pages", filepath.Base(r.URL.Path)))
+		if err != nil {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, body)
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(body)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-// document fetches u as crawl would, for Render.
+// document fetches u as crawl would, for Render; what the page asks of
+// other origins fails, as offline.
 func document(t *testing.T, u string) crawler.Document {
 	t.Helper()
 	resp, err := http.Get(u)
@@ -83,41 +68,57 @@ func document(t *testing.T, u string) crawler.Document {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
+	origin := resp.Request.URL.Scheme + "://" + resp.Request.URL.Host
 	return crawler.Document{URL: u, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body,
 		Fetch: func(ctx context.Context, req *http.Request) (*http.Response, error) {
+			if req.URL.Scheme+"://"+req.URL.Host != origin {
+				return nil, fmt.Errorf("offline: %s", req.URL.Host)
+			}
 			return http.DefaultClient.Do(req.WithContext(ctx))
 		}}
 }
 
-func TestRenderScriptBuiltPages(t *testing.T) {
-	b := startBrowser(t, Options{Tabs: 2, Quiet: 300 * time.Millisecond, Timeout: 1500 * time.Millisecond})
-	srv := fixtureServer(t)
-	u := srv.URL
-	tests := []struct {
-		path           string
-		buttons, links []string
-		timedOut       bool
-	}{
-		{"/sync", []string{"sync-button"}, []string{u + "/added-sync"}, false},
-		{"/microtask", nil, []string{u + "/micro"}, false},
-		{"/timeout", []string{"late"}, nil, false},
-		{"/fetch", nil, []string{u + "/from-json-1", u + "/from-json-2"}, false},
-		{"/shadow", []string{"shadow-button"}, []string{u + "/in-shadow", u + "/light"}, false},
-		{"/base", nil, []string{"http://other.example/dir/rel"}, false},
-		{"/forever", nil, []string{u + "/n0", u + "/n1", u + "/n2"}, true},
-		{"/throws", nil, []string{u + "/before-throw", u + "/after-throw"}, false},
-		{"/noscript", nil, []string{u + "/plain"}, false},
-		{"/static", []string{"x"}, []string{u + "/one", u + "/svg"}, false},
-		{"/alert", nil, []string{u + "/after-dialogs"}, false},
+// TestRenderRecordedPages renders the fixture pages of testdata/pages,
+// each a way scripts build, change or hide buttons and links, and compares
+// them with what Chromium's DOM held (testdata/pages.json, recorded by
+// testdata/pages.mjs with the same wait and walk).
+func TestRenderRecordedPages(t *testing.T) {
+	raw, err := os.ReadFile("testdata/pages.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			got, err := b.Render(context.Background(), document(t, u+tt.path))
+	var truth struct {
+		Origin    string `json:"origin"`
+		QuietMS   int    `json:"quiet_ms"`
+		TimeoutMS int    `json:"timeout_ms"`
+		Pages     map[string]struct {
+			Button   []string `json:"button"`
+			Link     []string `json:"link"`
+			TimedOut bool     `json:"timed_out"`
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/pages/*.html")
+	if len(files) != len(truth.Pages) {
+		t.Fatalf("%d pages, %d recorded: rerun testdata/pages.mjs", len(files), len(truth.Pages))
+	}
+	b := startBrowser(t, Options{Tabs: 4, Quiet: time.Duration(truth.QuietMS) * time.Millisecond, Timeout: time.Duration(truth.TimeoutMS) * time.Millisecond})
+	srv := fixtureServer(t)
+	for name, want := range truth.Pages {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := b.Render(context.Background(), document(t, srv.URL+"/"+name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got.Buttons, nonNil(tt.buttons)) || !slices.Equal(got.Links, nonNil(tt.links)) || got.TimedOut != tt.timedOut {
-				t.Errorf("got buttons %q links %q timed out %v\nwant buttons %q links %q timed out %v", got.Buttons, got.Links, got.TimedOut, tt.buttons, tt.links, tt.timedOut)
+			links := make([]string, len(want.Link))
+			for i, l := range want.Link {
+				links[i] = strings.Replace(l, truth.Origin, srv.URL, 1)
+			}
+			if !slices.Equal(got.Buttons, nonNil(want.Button)) || !slices.Equal(got.Links, links) || got.TimedOut != want.TimedOut {
+				t.Errorf("got buttons %q links %q timed out %v\nChromium buttons %q links %q timed out %v", got.Buttons, got.Links, got.TimedOut, want.Button, links, want.TimedOut)
 			}
 		})
 	}
@@ -167,7 +168,7 @@ func TestRendererCrash(t *testing.T) {
 			crash(tb)
 		}
 	}
-	got, err := b.Render(context.Background(), document(t, srv.URL+"/sync"))
+	got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
 	if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
 		t.Errorf("after one crash: %+v, %v", got, err)
 	}
@@ -175,11 +176,11 @@ func TestRendererCrash(t *testing.T) {
 		t.Errorf("%d crashes counted, want 1", b.Crashes())
 	}
 	b.navigated = crash
-	if _, err := b.Render(context.Background(), document(t, srv.URL+"/sync")); err == nil || !strings.Contains(err.Error(), "crashed") {
+	if _, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html")); err == nil || !strings.Contains(err.Error(), "crashed") {
 		t.Errorf("crashing every time: error %v, want one naming the crash", err)
 	}
 	b.navigated = nil
-	if got, err := b.Render(context.Background(), document(t, srv.URL+"/static")); err != nil || len(got.Links) != 2 {
+	if got, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil || len(got.Links) != 2 {
 		t.Errorf("after the crashes: %+v, %v", got, err)
 	}
 }
