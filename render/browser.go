@@ -93,8 +93,13 @@ type Browser struct {
 	reaper  *exec.Cmd
 	pipe    *os.File // the reaper's stdin: closing it, or exiting, sets it off
 	tabs    chan *tab
+	path    string // the executable
+	tmp     string // Chromium's TMPDIR, in dir
 
-	mu      sync.Mutex
+	relaunching sync.Mutex // one relaunch at a time
+
+	mu      sync.Mutex // guards what follows, and alloc, cancel, browser
+	gen     int        // which browser this is, from 1
 	crashes int
 	closed  bool
 
@@ -137,38 +142,10 @@ func Start(ctx context.Context, opt Options) (*Browser, error) {
 		os.RemoveAll(b.dir)
 		return nil, err
 	}
-	b.alloc, b.cancel = chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(filepath.Join(b.dir, "profile")),
-		chromedp.Env("TMPDIR="+tmp),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("mute-audio", true),
-		chromedp.Flag("blink-settings", "imagesEnabled=false"),
-		// Memory: the compositor in the browser process, no process per
-		// site beyond one renderer a tab.
-		chromedp.Flag("in-process-gpu", true),
-		chromedp.Flag("renderer-process-limit", strconv.Itoa(opt.Tabs)),
-		chromedp.Flag("disable-site-isolation-trials", true),
-		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider"),
-		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
-			// Killed with this process, whatever ends it.
-			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		}),
-	)...)
-	b.browser, _ = chromedp.NewContext(b.alloc)
-	start, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	stop := context.AfterFunc(start, func() {
-		if start.Err() == context.DeadlineExceeded {
-			b.cancel()
-		}
-	})
-	defer stop()
-	if _, err := chromedp.Run(b.browser, chromedp.Evaluate[int]("1")); err != nil {
+	b.path, b.tmp = path, tmp
+	if err := b.launch(ctx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("render: start %s: %w", path, err)
+		return nil, err
 	}
 	for range opt.Tabs {
 		t, err := b.newTab()
@@ -179,6 +156,72 @@ func Start(ctx context.Context, opt Options) (*Browser, error) {
 		b.tabs <- t
 	}
 	return b, nil
+}
+
+// launch starts a Chromium, with a profile of its own under the
+// directory the reaper removes, and makes it the browser new tabs open in.
+func (b *Browser) launch(ctx context.Context) error {
+	b.mu.Lock()
+	b.gen++
+	profile := filepath.Join(b.dir, fmt.Sprintf("profile-%d", b.gen))
+	b.mu.Unlock()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(b.path),
+		chromedp.UserDataDir(profile),
+		chromedp.Env("TMPDIR="+b.tmp),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.Flag("blink-settings", "imagesEnabled=false"),
+		// Memory: the compositor in the browser process, no process per
+		// site beyond one renderer a tab.
+		chromedp.Flag("in-process-gpu", true),
+		chromedp.Flag("renderer-process-limit", strconv.Itoa(b.opt.Tabs)),
+		chromedp.Flag("disable-site-isolation-trials", true),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider"),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			// Killed with this process, whatever ends it.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		}),
+	)...)
+	browser, _ := chromedp.NewContext(alloc)
+	start, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(start, func() {
+		if start.Err() == context.DeadlineExceeded {
+			cancelAlloc()
+		}
+	})
+	defer stop()
+	if _, err := chromedp.Run(browser, chromedp.Evaluate[int]("1")); err != nil {
+		cancelAlloc()
+		return fmt.Errorf("render: start %s: %w", b.path, err)
+	}
+	b.mu.Lock()
+	old := b.cancel
+	b.alloc, b.cancel, b.browser = alloc, cancelAlloc, browser
+	b.mu.Unlock()
+	if old != nil {
+		old() // the browser this one replaces, dead or hung
+	}
+	return nil
+}
+
+// relaunch replaces the browser of generation gen with a new one, unless
+// that was done already (several tabs find a dead browser at once).
+func (b *Browser) relaunch(gen int) error {
+	b.relaunching.Lock()
+	defer b.relaunching.Unlock()
+	b.mu.Lock()
+	current, closed := b.gen, b.closed
+	b.mu.Unlock()
+	if closed || current != gen {
+		return nil
+	}
+	b.log.Warn("render: the browser stopped answering; starting a new one")
+	b.crashed()
+	return b.launch(context.Background())
 }
 
 // startReaper starts the shell that cleans up after the browser once this
@@ -224,9 +267,10 @@ func (b *Browser) Close() error {
 		return nil
 	}
 	b.closed = true
+	cancel := b.cancel
 	b.mu.Unlock()
-	if b.cancel != nil {
-		b.cancel()
+	if cancel != nil {
+		cancel()
 	}
 	b.pipe.Close()
 	return b.reaper.Wait()

@@ -29,6 +29,7 @@ const maxSubresource = 10 << 20
 type tab struct {
 	ctx    context.Context // chromedp's, of this tab
 	cancel context.CancelFunc
+	gen    int // of the browser it is in
 	pages  int
 
 	mu      sync.Mutex
@@ -43,8 +44,11 @@ type tab struct {
 // answer (Fetch.enable), with the observer of DOM changes installed in
 // every document it loads.
 func (b *Browser) newTab() (*tab, error) {
-	ctx, cancel := chromedp.NewContext(b.browser)
-	t := &tab{ctx: ctx, cancel: cancel}
+	b.mu.Lock()
+	browser, gen := b.browser, b.gen
+	b.mu.Unlock()
+	ctx, cancel := chromedp.NewContext(browser)
+	t := &tab{ctx: ctx, cancel: cancel, gen: gen}
 	// The first action opens the target and lives as long as ctx does;
 	// it gets no timeout of its own (see chromedp.Run).
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -201,6 +205,7 @@ func (b *Browser) Render(ctx context.Context, doc crawler.Document) (crawler.Ren
 		case <-ctx.Done():
 			return out, ctx.Err()
 		}
+		t = b.fresh(t)
 		out, err = b.renderIn(ctx, t, doc)
 		if err == nil || ctx.Err() != nil {
 			b.release(t, false)
@@ -213,6 +218,23 @@ func (b *Browser) Render(ctx context.Context, doc crawler.Document) (crawler.Ren
 	return out, err
 }
 
+// fresh returns t, or a new tab in its place when t is of a browser that
+// has been replaced.
+func (b *Browser) fresh(t *tab) *tab {
+	b.mu.Lock()
+	gen := b.gen
+	b.mu.Unlock()
+	if t.gen == gen {
+		return t
+	}
+	n, err := b.newTab()
+	if err != nil {
+		return t // renderIn will say what is wrong
+	}
+	t.cancel()
+	return n
+}
+
 // release puts a tab back, or a new one in its place when it is broken or
 // has rendered its share of pages.
 func (b *Browser) release(t *tab, broken bool) {
@@ -222,12 +244,18 @@ func (b *Browser) release(t *tab, broken bool) {
 		return
 	}
 	t.cancel()
-	if n, err := b.newTab(); err == nil {
+	n, err := b.newTab()
+	if err != nil {
+		// No new tab: the browser itself is dead or hung. A new one.
+		if err = b.relaunch(t.gen); err == nil {
+			n, err = b.newTab()
+		}
+	}
+	if err == nil {
 		b.tabs <- n
 		return
-	} else {
-		b.log.Warn("render: no new tab", "error", err)
 	}
+	b.log.Warn("render: no new tab", "error", err)
 	// No new tab: put the old one back, so the pool keeps its size and
 	// the next page says what is wrong.
 	b.tabs <- t

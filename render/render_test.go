@@ -184,3 +184,39 @@ func TestRendererCrash(t *testing.T) {
 		t.Errorf("after the crashes: %+v, %v", got, err)
 	}
 }
+
+// TestBrowserDeath kills the browser process itself: the pages that follow
+// are rendered by a new one.
+func TestBrowserDeath(t *testing.T) {
+	b := startBrowser(t, Options{Tabs: 2, Quiet: 200 * time.Millisecond})
+	srv := fixtureServer(t)
+	if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		c, _ := os.ReadFile(f)
+		if strings.Contains(string(c), b.dir) && !strings.Contains(string(c), "--type=") && strings.Contains(string(c), "chrom") {
+			var pid int
+			fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
+			if p, err := os.FindProcess(pid); err == nil && p.Kill() == nil {
+				killed++
+			}
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no browser process found to kill")
+	}
+	// The first page finds the browser dead, replaces it and is rendered
+	// again, by the new one; the next ones go on.
+	for i := range 3 {
+		got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
+		if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
+			t.Errorf("page %d after the kill: %+v, %v", i, got, err)
+		}
+	}
+	if b.Crashes() == 0 {
+		t.Error("the browser's death was not counted")
+	}
+}
