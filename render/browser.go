@@ -179,7 +179,7 @@ func (b *Browser) launch(ctx context.Context) error {
 		chromedp.Flag("in-process-gpu", true),
 		chromedp.Flag("renderer-process-limit", strconv.Itoa(b.opt.Tabs)),
 		chromedp.Flag("disable-site-isolation-trials", true),
-		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider"),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider,BackForwardCache"),
 		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
 			// Killed with this process, whatever ends it.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
