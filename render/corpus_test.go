@@ -21,108 +21,53 @@ import (
 // skip when it is absent.
 const corpusDir = "../../shared/corpus"
 
-// TestCorpusWithoutScripts renders the readability pages that have no
-// <script>: a page without scripts rendered is exactly the page as served,
-// which truth-readability.json records (Chromium, scripts off).
-func TestCorpusWithoutScripts(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(corpusDir, "truth-readability.json"))
+// recording is what a truth file says of the pages it recorded: the origin
+// they were served at and, by name, what the DOM held.
+type recording struct {
+	Origin string `json:"origin"`
+	// The wait the pages were recorded with, when not the default.
+	QuietMS   int `json:"quiet_ms"`
+	TimeoutMS int `json:"timeout_ms"`
+	Pages     map[string]struct {
+		Button   []string `json:"button"`
+		Link     []string `json:"link"`
+		TimedOut bool     `json:"timed_out"`
+	} `json:"pages"`
+}
+
+func readRecording(t *testing.T, path string) *recording {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("no corpus at %s", corpusDir)
+		t.Skipf("no %s", path)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var truth struct {
-		Origin string `json:"origin"`
-		Pages  map[string]struct {
-			Button []string `json:"button"`
-			Link   []string `json:"link"`
-		} `json:"pages"`
-	}
-	if err := json.Unmarshal(raw, &truth); err != nil {
+	var r recording
+	if err := json.Unmarshal(raw, &r); err != nil {
 		t.Fatal(err)
 	}
-	b := startBrowser(t, Options{Tabs: 6, Quiet: 200 * time.Millisecond})
-	// Nothing is served: the documents are handed over, and what they ask
-	// for (stylesheets) fails, as it would offline.
-	noNetwork := func(context.Context, *http.Request) (*http.Response, error) {
-		return nil, errors.New("offline")
-	}
-	var names []string
-	for name := range truth.Pages {
-		data, err := os.ReadFile(filepath.Join(corpusDir, "readability", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Contains(bytes.ToLower(data), []byte("<script")) {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	if len(names) == 0 {
-		t.Fatal("no corpus page without a script")
-	}
+	return &r
+}
+
+// renderCorpus renders the corpus pages named, handed over as served at
+// the recording's origin with nothing else reachable (as offline), and
+// compares each with the recording; it returns how many matched.
+func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int {
+	t.Helper()
+	offline := func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	exact := 0
 	for _, name := range names {
-		data, _ := os.ReadFile(filepath.Join(corpusDir, "readability", name))
-		want := truth.Pages[name]
-		wg.Go(func() {
-			got, err := b.Render(context.Background(), crawler.Document{URL: truth.Origin + "/" + name, Status: 200, ContentType: "text/html", Body: data, Fetch: noNetwork})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				t.Errorf("%s: %v", name, err)
-			case !slices.Equal(got.Buttons, nonNil(want.Button)) || !slices.Equal(got.Links, nonNil(want.Link)):
-				t.Errorf("%s: rendered %d buttons and %d links, served %d and %d", name, len(got.Buttons), len(got.Links), len(want.Button), len(want.Link))
-			default:
-				exact++
-			}
-		})
-	}
-	wg.Wait()
-	t.Logf("%d/%d pages without scripts rendered exactly as served", exact, len(names))
-}
-
-// TestCorpusWithScripts renders the readability pages that have scripts,
-// their external scripts failing as they do offline, and compares them
-// with what Chromium's DOM held (testdata/corpus-scripts.json, recorded by
-// testdata/corpus.mjs with the same wait and the same walk).
-func TestCorpusWithScripts(t *testing.T) {
-	raw, err := os.ReadFile("testdata/corpus-scripts.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth struct {
-		Origin string `json:"origin"`
-		Pages  map[string]struct {
-			Button   []string `json:"button"`
-			Link     []string `json:"link"`
-			TimedOut bool     `json:"timed_out"`
-		} `json:"pages"`
-	}
-	if err := json.Unmarshal(raw, &truth); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(corpusDir, "readability")); err != nil {
-		t.Skipf("no corpus at %s", corpusDir)
-	}
-	b := startBrowser(t, Options{Tabs: 6}) // waiting for quiet costs no CPU
-	noNetwork := func(context.Context, *http.Request) (*http.Response, error) {
-		return nil, errors.New("offline")
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	exact := 0
-	for name, want := range truth.Pages {
 		data, err := os.ReadFile(filepath.Join(corpusDir, "readability", name))
 		if err != nil {
 			t.Fatal(err)
 		}
+		want := rec.Pages[name]
 		wg.Go(func() {
-			got, err := b.Render(context.Background(), crawler.Document{URL: truth.Origin + "/" + name, Status: 200, ContentType: "text/html", Body: data, Fetch: noNetwork})
+			got, err := b.Render(context.Background(), crawler.Document{URL: rec.Origin + "/" + name, Status: 200, ContentType: "text/html", Body: data, Fetch: offline})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -136,5 +81,46 @@ func TestCorpusWithScripts(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	t.Logf("%d/%d pages with scripts rendered as Chromium's DOM held them", exact, len(truth.Pages))
+	return exact
+}
+
+// TestCorpusWithoutScripts renders the readability pages that have no
+// <script>: a page without scripts rendered is exactly the page as served,
+// which truth-readability.json records (Chromium, scripts off).
+func TestCorpusWithoutScripts(t *testing.T) {
+	rec := readRecording(t, filepath.Join(corpusDir, "truth-readability.json"))
+	var names []string
+	for name := range rec.Pages {
+		data, err := os.ReadFile(filepath.Join(corpusDir, "readability", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(bytes.ToLower(data), []byte("<script")) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no corpus page without a script")
+	}
+	b := startBrowser(t, Options{Tabs: 6, Quiet: 200 * time.Millisecond}) // waiting for quiet costs no CPU
+	exact := renderCorpus(t, b, rec, names)
+	t.Logf("%d/%d pages without scripts rendered exactly as served", exact, len(names))
+}
+
+// TestCorpusWithScripts renders the readability pages that have scripts,
+// their external scripts failing as they do offline, and compares them
+// with what Chromium's DOM held (testdata/corpus-scripts.json, recorded by
+// testdata/corpus.mjs with the same wait and the same walk).
+func TestCorpusWithScripts(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(corpusDir, "readability")); err != nil {
+		t.Skipf("no corpus at %s", corpusDir)
+	}
+	rec := readRecording(t, "testdata/corpus-scripts.json")
+	var names []string
+	for name := range rec.Pages {
+		names = append(names, name)
+	}
+	b := startBrowser(t, Options{Tabs: 6})
+	exact := renderCorpus(t, b, rec, names)
+	t.Logf("%d/%d pages with scripts rendered as Chromium's DOM held them", exact, len(names))
 }

@@ -2,7 +2,6 @@ package render
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,23 +82,7 @@ func document(t *testing.T, u string) crawler.Document {
 // them with what Chromium's DOM held (testdata/pages.json, recorded by
 // testdata/pages.mjs with the same wait and walk).
 func TestRenderRecordedPages(t *testing.T) {
-	raw, err := os.ReadFile("testdata/pages.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth struct {
-		Origin    string `json:"origin"`
-		QuietMS   int    `json:"quiet_ms"`
-		TimeoutMS int    `json:"timeout_ms"`
-		Pages     map[string]struct {
-			Button   []string `json:"button"`
-			Link     []string `json:"link"`
-			TimedOut bool     `json:"timed_out"`
-		} `json:"pages"`
-	}
-	if err := json.Unmarshal(raw, &truth); err != nil {
-		t.Fatal(err)
-	}
+	truth := readRecording(t, "testdata/pages.json")
 	files, _ := filepath.Glob("testdata/pages/*.html")
 	if len(files) != len(truth.Pages) {
 		t.Fatalf("%d pages, %d recorded: rerun testdata/pages.mjs", len(files), len(truth.Pages))
