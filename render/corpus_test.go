@@ -53,7 +53,10 @@ func readRecording(t *testing.T, path string) *recording {
 
 // renderCorpus renders the corpus pages named, handed over as served at
 // the recording's origin with nothing else reachable (as offline), and
-// compares each with the recording; it returns how many matched.
+// compares each with the recording; it returns how many matched. Whether
+// a page timed out is not compared: a page whose scripts settle late can
+// pass the 10 s cap on a busy machine (CI tests packages at once) and not
+// on an idle one, with the same DOM either way.
 func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int {
 	t.Helper()
 	offline := func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
@@ -73,7 +76,7 @@ func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int 
 			switch {
 			case err != nil:
 				t.Errorf("%s: %v", name, err)
-			case !slices.Equal(got.Buttons, nonNil(want.Button)) || !slices.Equal(got.Links, nonNil(want.Link)) || got.TimedOut != want.TimedOut:
+			case !slices.Equal(got.Buttons, nonNil(want.Button)) || !slices.Equal(got.Links, nonNil(want.Link)):
 				t.Errorf("%s: %d buttons, %d links, timed out %v; Chromium's DOM held %d, %d, %v", name, len(got.Buttons), len(got.Links), got.TimedOut, len(want.Button), len(want.Link), want.TimedOut)
 			default:
 				exact++

@@ -4,7 +4,7 @@
 // served at http://127.0.0.1:<port>/<name> as text/html (no charset), with
 // /data.json for the page that fetches it; requests to other origins fail,
 // as they do offline. A page is read as crawl reads it, with the settings
-// of the test (quiet 300 ms, timeout 1.5 s), by crawl's own observer, wait
+// of the test (quiet 300 ms, timeout 3 s), by crawl's own observer, wait
 // and walk, read from render/scripts.go.
 //
 //	apt-get install -y chromium
@@ -21,7 +21,7 @@ const { chromium } = require('playwright-core');
 const src = fs.readFileSync('render/scripts.go', 'utf8');
 const script = name => src.split(`const ${name} = \``)[1].split('`\n')[0];
 const observer = script('observerScript'), poll = script('pollScript'), extract = script('extractScript');
-const quietMs = 300, timeoutMs = 1500;
+const quietMs = 300, timeoutMs = 3000;
 
 const dir = path.resolve('render/testdata/pages');
 const names = fs.readdirSync(dir).filter(f => f.endsWith('.html')).sort();
