@@ -86,9 +86,8 @@ func Find(path string) (string, error) {
 type Browser struct {
 	opt     Options
 	log     *slog.Logger
-	dir     string // the profile directory
-	alloc   context.Context
-	cancel  context.CancelFunc // of alloc: ends the browser
+	dir     string             // the profile directory
+	cancel  context.CancelFunc // ends the browser (its allocator)
 	browser context.Context    // the browser's first, blank tab
 	reaper  *exec.Cmd
 	pipe    *os.File // the reaper's stdin: closing it, or exiting, sets it off
@@ -98,7 +97,7 @@ type Browser struct {
 
 	relaunching sync.Mutex // one relaunch at a time
 
-	mu      sync.Mutex // guards what follows, and alloc, cancel, browser
+	mu      sync.Mutex // guards what follows, and cancel and browser
 	gen     int        // which browser this is, from 1
 	crashes int
 	closed  bool
@@ -200,7 +199,7 @@ func (b *Browser) launch(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	old := b.cancel
-	b.alloc, b.cancel, b.browser = alloc, cancelAlloc, browser
+	b.cancel, b.browser = cancelAlloc, browser
 	b.mu.Unlock()
 	if old != nil {
 		old() // the browser this one replaces, dead or hung

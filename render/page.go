@@ -37,7 +37,6 @@ type tab struct {
 	served  bool              // its document was handed to the browser
 	crashed bool
 	abort   context.CancelFunc // ends the steps of the page being rendered
-	fetches sync.WaitGroup     // requests being fetched for the page
 }
 
 // newTab opens a tab whose every request is paused for this package to
@@ -76,11 +75,7 @@ func (b *Browser) newTab() (*tab, error) {
 func (t *tab) event(ev any) {
 	switch ev := ev.(type) {
 	case *fetch.EventRequestPaused:
-		t.fetches.Add(1)
-		go func() {
-			defer t.fetches.Done()
-			t.answer(ev)
-		}()
+		go t.answer(ev)
 	case *page.EventJavascriptDialogOpening:
 		// alert(), confirm() and prompt() would hold the page, and every
 		// step after them, until a person answered: they are dismissed.
