@@ -76,9 +76,7 @@ func newNetwork(cfg Config, guarded, open *net.Dialer) (*network, error) {
 			return nil, fmt.Errorf("proxy %q: %w", cfg.Proxy, err)
 		}
 		n.socks, n.socksResolve = d.(proxy.ContextDialer), u.Scheme == "socks5"
-	default:
-		return nil, fmt.Errorf("proxy %q: want an http, https, socks5 or socks5h URL", cfg.Proxy)
-	}
+	} // checkProxyURL let no other scheme through
 	return n, nil
 }
 

@@ -94,9 +94,10 @@ type Frontier interface {
 	// Done marks a task returned by Next as finished, with what came of it:
 	// its record and the links found on it are handed over together, so
 	// that a shared frontier can store them and acknowledge the task in
-	// one step (with the links Offer took before). A record with the error ErrInterrupted means the run was
-	// interrupted before the task was crawled: a shared frontier hands the
-	// task to another process instead of keeping that record.
+	// one step (with the links Offer took before). A record with the
+	// error ErrInterrupted means the run was interrupted before the task
+	// was crawled: a shared frontier hands the task to another process
+	// instead of keeping that record.
 	Done(ctx context.Context, t Task, p Page) error
 	// Close says no more seeds will be added.
 	Close(ctx context.Context) error
@@ -149,11 +150,14 @@ func (b *linkBatch) notFollowed(ctx context.Context, n NotFollowed) {
 
 // full hands the chunk over when it is full; the frontier copies what it
 // keeps, so the chunk's memory is used again.
+// After an error the chunks are dropped: the run ends with that error.
 func (b *linkBatch) full(ctx context.Context) {
-	if len(b.Links)+len(b.NotFollowed) < LinkChunk || b.err != nil {
+	if len(b.Links)+len(b.NotFollowed) < LinkChunk {
 		return
 	}
-	b.err = b.front.Offer(ctx, b.task, Page{Links: b.Links, NotFollowed: b.NotFollowed})
+	if b.err == nil {
+		b.err = b.front.Offer(ctx, b.task, Page{Links: b.Links, NotFollowed: b.NotFollowed})
+	}
 	b.Links, b.NotFollowed = b.Links[:0], b.NotFollowed[:0]
 }
 

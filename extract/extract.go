@@ -61,6 +61,16 @@ type Options struct {
 
 func (o Options) needTree() bool { return len(o.Fields) > 0 || o.ButtonDetails }
 
+// needStates reports whether a field asks about form controls' states.
+func (o Options) needStates() bool {
+	for _, f := range o.Fields {
+		if f.states {
+			return true
+		}
+	}
+	return false
+}
+
 // ErrTooComplex is returned, with the part of the page that was parsed, for
 // a document whose markup would build a tree out of proportion to its size
 // (hostile nesting of formatting elements).
@@ -145,7 +155,7 @@ func ParseWith(data []byte, contentType, docURL string, opt Options) (*Page, err
 	}
 	page.Links = x.resolve(resolver)
 	if opt.needTree() {
-		t := convert(&x.parser, x.root, opt.ButtonDetails, &x.dom)
+		t := convert(&x.parser, x.root, opt.ButtonDetails, opt.needStates(), &x.dom)
 		budget := newTextBudget(opt.MaxText)
 		if len(opt.Fields) > 0 {
 			page.Fields = fields(t, opt.Fields, resolver, budget)

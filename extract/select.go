@@ -31,8 +31,11 @@ type Field struct {
 	Attr string
 
 	// sel and quirks are Selector as Chromium matches it (see
-	// browserSelector), in a document in no-quirks mode and in quirks mode.
+	// browserSelector), in a document in no-quirks mode and in quirks mode;
+	// states is set when it asks about form controls' states (:enabled,
+	// :disabled, :checked), which the tree must then be given (markStates).
 	sel, quirks cascadia.Selector
+	states      bool
 }
 
 var (
@@ -75,7 +78,7 @@ func NewField(name, css, attr string) (Field, error) {
 	case attr != "" && !attrName.MatchString(attr):
 		return Field{}, fmt.Errorf("field %s: %q is not an attribute name", name, attr)
 	}
-	f := Field{Name: name, Selector: css, Attr: strings.ToLower(attr)}
+	f := Field{Name: name, Selector: css, Attr: strings.ToLower(attr), states: strings.Contains(browserSelector(css, false), `[\20 `)}
 	var err error
 	if f.sel, err = compileSelector(css, false); err != nil {
 		return Field{}, fmt.Errorf("field %s: selector %q: %v", name, css, err)
@@ -167,10 +170,11 @@ func (ar *domArena) value(v []byte) string {
 
 // convert copies the tree under n (elements, attributes and text; template
 // contents left out, as they are not part of the document) into x/net/html
-// nodes in ar. The maps back are kept only for what button details need:
-// the elements the parser gave a form, the forms, and the open shadow
-// trees.
-func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree {
+// nodes in ar. The maps back are kept only for what button details need
+// (forms): the elements the parser gave a form, the forms, and the open
+// shadow trees. With states, form controls get the attributes of their
+// states (markStates).
+func convert(ps *html5.Parser, n *html5.Node, forms, states bool, ar *domArena) domTree {
 	ar.reset()
 	t := domTree{ps: ps, root: ar.node()}
 	t.root.Type = html.DocumentNode
@@ -208,7 +212,6 @@ func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree 
 				frag := ar.node()
 				frag.Type = html.DocumentNode
 				walk(frag, root)
-				markStates(frag)
 				if t.shadows == nil {
 					t.shadows = make(map[*html.Node]*html.Node)
 				}
@@ -220,7 +223,9 @@ func convert(ps *html5.Parser, n *html5.Node, forms bool, ar *domArena) domTree 
 		}
 	}
 	walk(t.root, n)
-	markStates(t.root)
+	if states {
+		markStates(t.root)
+	}
 	return t
 }
 
@@ -295,8 +300,7 @@ func (b *textBudget) take(v string) string {
 		return ""
 	}
 	if len(v) > b.left {
-		w := textWriter{b: []byte(v[:b.left]), cut: true}
-		v, b.cut = w.string(), true
+		v, b.cut = v[:wholeRunes([]byte(v[:b.left]))], true
 	}
 	b.left -= len(v)
 	return strings.Clone(v)
@@ -393,11 +397,18 @@ func b2i(b bool) int {
 
 // string returns the text, without a character the limit cut in two.
 func (w *textWriter) string() string {
-	b := w.b
-	if i := lastRuneStart(b); w.cut && !utf8.FullRune(b[i:]) {
-		b = b[:i]
+	if w.cut {
+		return string(w.b[:wholeRunes(w.b)])
 	}
-	return string(b)
+	return string(w.b)
+}
+
+// wholeRunes is the length of b without a character cut in two at its end.
+func wholeRunes(b []byte) int {
+	if i := lastRuneStart(b); !utf8.FullRune(b[i:]) {
+		return i
+	}
+	return len(b)
 }
 
 // lastRuneStart is the index of the first byte of b's last character, or

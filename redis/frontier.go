@@ -343,8 +343,10 @@ func (j *Job) Offer(ctx context.Context, t crawler.Task, p crawler.Page) error {
 	f := &j.front
 	f.mu.Lock()
 	id := f.ids[t.URL]
-	first := !f.staged[id]
-	f.staged[id] = true
+	first := id != "" && !f.staged[id]
+	if id != "" {
+		f.staged[id] = true
+	}
 	f.mu.Unlock()
 	if id == "" {
 		return fmt.Errorf("redis: %s was not handed out by this worker", t.URL)

@@ -87,7 +87,7 @@ func openList(name, output string) (*os.File, error) {
 		f.Close()
 		return nil, usagef("--input %s: is a directory (give local .html files and directories as arguments)", name)
 	}
-	if out, oerr := os.Stat(output); err == nil && oerr == nil && output != "-" && os.SameFile(info, out) {
+	if output != "-" && sameFile(name, output) {
 		f.Close()
 		return nil, usagef("--input %s is also the output file %s: the crawl would overwrite its own input", name, output)
 	}
