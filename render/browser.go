@@ -34,8 +34,8 @@ type Options struct {
 	// Chromium is the browser's executable. Default: chromium, or
 	// chromium-browser, found on PATH.
 	Chromium string
-	// Tabs is how many pages render at once, each in a tab of its own.
-	// Default: 2 per CPU.
+	// Tabs is how many pages render at once, each in a tab of its own;
+	// the tabs share one renderer process a CPU. Default: 2 per CPU.
 	Tabs int
 	// Quiet is how long the DOM must go without a change (an element
 	// added or removed, an href or id changed) after the load event for
@@ -95,7 +95,8 @@ type Browser struct {
 	path    string // the executable
 	tmp     string // Chromium's TMPDIR, in dir
 
-	relaunching sync.Mutex // one relaunch at a time
+	relaunching sync.Mutex     // one relaunch at a time
+	opening     sync.WaitGroup // the tabs opened after Start
 
 	mu      sync.Mutex // guards what follows, and cancel and browser
 	gen     int        // which browser this is, from 1
@@ -146,14 +147,26 @@ func Start(ctx context.Context, opt Options) (*Browser, error) {
 		b.Close()
 		return nil, err
 	}
-	for range opt.Tabs {
-		t, err := b.newTab()
-		if err != nil {
-			b.Close()
-			return nil, err
-		}
-		b.tabs <- t
+	// One tab before Start returns, to know the browser works; the others
+	// open while the first pages render (each takes ~0.2 s here).
+	t, err := b.newTab()
+	if err != nil {
+		b.Close()
+		return nil, err
 	}
+	b.tabs <- t
+	b.opening.Go(func() {
+		for range opt.Tabs - 1 {
+			t, err := b.newTab()
+			if err != nil {
+				if !b.isClosed() {
+					b.log.Warn("render: a tab did not open; fewer pages render at once", "error", err)
+				}
+				return
+			}
+			b.tabs <- t
+		}
+	})
 	return b, nil
 }
 
@@ -173,10 +186,14 @@ func (b *Browser) launch(ctx context.Context) error {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("mute-audio", true),
 		chromedp.Flag("blink-settings", "imagesEnabled=false"),
-		// Memory: the compositor in the browser process, no process per
-		// site beyond one renderer a tab.
+		// Memory: the compositor and the network service in the browser
+		// process (chromedp's default names the feature by its old name;
+		// it is NetworkServiceInProcess2 now), no process per site, and
+		// one renderer a CPU: a renderer runs one page's scripts at a
+		// time, so more of them than CPUs buy no speed, only memory.
 		chromedp.Flag("in-process-gpu", true),
-		chromedp.Flag("renderer-process-limit", strconv.Itoa(b.opt.Tabs)),
+		chromedp.Flag("enable-features", "NetworkService,NetworkServiceInProcess2"),
+		chromedp.Flag("renderer-process-limit", strconv.Itoa(min(b.opt.Tabs, runtime.NumCPU()))),
 		chromedp.Flag("disable-site-isolation-trials", true),
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,site-per-process,IsolateOrigins,OptimizationHints,MediaRouter,DialMediaRouteProvider,BackForwardCache"),
 		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
@@ -230,13 +247,18 @@ func (b *Browser) relaunch(gen int) error {
 // profile directory and removes it. It runs in a process group of its own,
 // so that a Ctrl-C at a terminal does not end it first.
 func (b *Browser) startReaper() error {
+	// One grep a pass lists the processes whose command line names the
+	// directory (the shell itself among them, and grep, gone by then);
+	// passes go on while one finds something to kill.
 	const script = `read _
-for pass in 1 2 3; do
-  for p in /proc/[0-9]*; do
-    pid=${p#/proc/}
+for pass in 1 2 3 4 5 6 7 8 9 10; do
+  left=
+  for f in $(grep -laF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null); do
+    pid=${f#/proc/}; pid=${pid%/cmdline}
     [ "$pid" = "$$" ] && continue
-    grep -qaF -- "$1" "$p/cmdline" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null && left=1
   done
+  [ -z "$left" ] && break
   sleep 0.1
 done
 rm -rf -- "$1"`
@@ -271,8 +293,15 @@ func (b *Browser) Close() error {
 	if cancel != nil {
 		cancel()
 	}
+	b.opening.Wait()
 	b.pipe.Close()
 	return b.reaper.Wait()
+}
+
+func (b *Browser) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
 }
 
 // Crashes counts the tabs and browsers that crashed and were replaced.

@@ -53,16 +53,20 @@ func readRecording(t *testing.T, path string) *recording {
 
 // renderCorpus renders the corpus pages named, handed over as served at
 // the recording's origin with nothing else reachable (as offline), and
-// compares each with the recording; it returns how many matched. Whether
-// a page timed out is not compared: a page whose scripts settle late can
-// pass the 10 s cap on a busy machine (CI tests packages at once) and not
-// on an idle one, with the same DOM either way.
+// compares each with the recording; it returns how many matched.
+//
+// A page that settled when recorded (one page at a time) but was still
+// changing at the 10 s cap here is not compared: its scripts settle late,
+// so on a busy machine (CI tests packages at once) it can pass the cap,
+// and what its DOM holds then is a page mid-change. Such pages must stay
+// few; the others must match, whether or not they timed out.
 func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int {
 	t.Helper()
 	offline := func(context.Context, *http.Request) (*http.Response, error) { return nil, errors.New("offline") }
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	exact := 0
+	var late []string
 	for _, name := range names {
 		data, err := os.ReadFile(filepath.Join(corpusDir, "readability", name))
 		if err != nil {
@@ -76,6 +80,8 @@ func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int 
 			switch {
 			case err != nil:
 				t.Errorf("%s: %v", name, err)
+			case got.TimedOut && !want.TimedOut:
+				late = append(late, name)
 			case !slices.Equal(got.Buttons, nonNil(want.Button)) || !slices.Equal(got.Links, nonNil(want.Link)):
 				t.Errorf("%s: %d buttons, %d links, timed out %v; Chromium's DOM held %d, %d, %v", name, len(got.Buttons), len(got.Links), got.TimedOut, len(want.Button), len(want.Link), want.TimedOut)
 			default:
@@ -84,6 +90,12 @@ func renderCorpus(t *testing.T, b *Browser, rec *recording, names []string) int 
 		})
 	}
 	wg.Wait()
+	if len(late) > 0 {
+		t.Logf("still changing at the cap here, settled when recorded, not compared: %q", late)
+	}
+	if len(late) > len(names)/10 {
+		t.Errorf("%d of %d pages timed out here and not when recorded; want at most a tenth", len(late), len(names))
+	}
 	return exact
 }
 

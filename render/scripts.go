@@ -5,9 +5,23 @@ package render
 // time of the last change that can change what is read (an element added
 // or removed, an href or id set), and the load event counts as one, so
 // that the quiet is measured from the load on.
+//
+// Quiet is time the page could have used. Each poll arms a timer of 0 ms
+// in the page, unless the one it armed before has not run yet; when that
+// one has waited longer than the poll's starve argument (a quarter of the
+// quiet; a new timer is armed then, in case the page cleared the old one),
+// the page's thread was busy meanwhile (its own scripts, or those
+// of the other pages its renderer holds, the fetch() answer it waits for
+// queued behind them), and the quiet starts again. A poll runs before the
+// page's own work, as CDP's evaluations do: without this, a page starved
+// of its thread for as long as the quiet would be read before its scripts
+// ran. The clock and the timer are the window's as they were before the
+// page's scripts.
 const observerScript = `(() => {
+  const now = performance.now.bind(performance), later = setTimeout.bind(window);
   const opts = {subtree: true, childList: true, attributes: true, attributeFilter: ['href', 'id']};
-  const touch = () => { window.__crawlLast = performance.now(); };
+  let last = now(), loaded = false;
+  const touch = () => { last = now(); };
   const seen = new WeakSet();
   const watch = root => {
     if (seen.has(root)) return;
@@ -23,7 +37,6 @@ const observerScript = `(() => {
     touch();
     for (const r of records) for (const n of r.addedNodes) scan(n);
   });
-  touch();
   mo.observe(document, opts);
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function (init) {
@@ -31,17 +44,23 @@ const observerScript = `(() => {
     if (init && init.mode === 'open') watch(root);
     return root;
   };
-  window.__crawlScan = () => scan(document.documentElement || document);
-  addEventListener('load', () => { window.__crawlLoaded = true; scan(document.documentElement); touch(); });
+  // Declarative shadow roots, which the parser makes without
+  // attachShadow, are all there by the load event.
+  addEventListener('load', () => { loaded = true; scan(document.documentElement || document); touch(); });
+  let pending = 0;
+  const poll = starve => {
+    const t = now();
+    if (pending && t - pending > starve) { last = Math.max(last, t); pending = 0; }
+    if (!pending) { pending = t; later(() => { if (pending === t) pending = 0; }, 0); }
+    return [loaded ? 1 : 0, t - last];
+  };
+  Object.defineProperty(window, '__crawlPoll', {value: poll});
 })()`
 
-// pollScript says whether the page has loaded (1) and how many ms ago
-// its DOM last changed. Declarative shadow roots, which the parser makes
-// without attachShadow, are found and watched on the way.
-const pollScript = `(() => {
-  if (window.__crawlScan) window.__crawlScan();
-  return [window.__crawlLoaded ? 1 : 0, performance.now() - (window.__crawlLast || 0)];
-})()`
+// pollScript is a function of the starve time in ms (see observerScript)
+// that says whether the page has loaded (1) and for how many ms its DOM
+// has been quiet.
+const pollScript = `(starve => window.__crawlPoll ? window.__crawlPoll(starve) : [0, 0])`
 
 // extractScript reads the buttons and links of the DOM by the rules of
 // the static extraction: every element in the order a person reads the

@@ -22,6 +22,7 @@ const { chromium } = require('playwright-core');
 const src = fs.readFileSync('render/scripts.go', 'utf8');
 const script = name => src.split(`const ${name} = \``)[1].split('`\n')[0];
 const observer = script('observerScript'), poll = script('pollScript'), extract = script('extractScript');
+const quietMs = 500, timeoutMs = 10000;
 
 const dir = path.resolve('../shared/corpus/readability');
 const origin = JSON.parse(fs.readFileSync(path.join(dir, '../truth-readability.json'), 'utf8')).origin;
@@ -34,7 +35,7 @@ const browser = await chromium.launch({
 });
 const context = await browser.newContext();
 await context.addInitScript(observer);
-const out = { origin, chromium: browser.version(), quiet_ms: 500, pages: {} };
+const out = { origin, chromium: browser.version(), quiet_ms: quietMs, timeout_ms: timeoutMs, pages: {} };
 for (const name of names) {
   const page = await context.newPage();
   const url = `${origin}/${name}`;
@@ -49,9 +50,9 @@ for (const name of names) {
   const start = Date.now();
   let timedOut = false;
   for (;;) {
-    const [loaded, quiet] = await page.evaluate(poll);
-    if (loaded === 1 && quiet >= 500) break;
-    if (Date.now() - start > 10000) { timedOut = true; break; }
+    const [loaded, quiet] = await page.evaluate(`${poll}(${quietMs / 4})`);
+    if (loaded === 1 && quiet >= quietMs) break;
+    if (Date.now() - start > timeoutMs) { timedOut = true; break; }
     await new Promise(r => setTimeout(r, 50));
   }
   out.pages[name] = { ...(await page.evaluate(extract)), timed_out: timedOut };

@@ -61,7 +61,7 @@ for (const name of names) {
   const start = Date.now();
   let timedOut = false;
   for (;;) {
-    const [loaded, quiet] = await page.evaluate(poll);
+    const [loaded, quiet] = await page.evaluate(`${poll}(${quietMs / 4})`);
     if (loaded === 1 && quiet >= quietMs) break;
     if (Date.now() - start > timeoutMs) { timedOut = true; break; }
     await new Promise(r => setTimeout(r, 50));
