@@ -50,7 +50,7 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		cfg.Renderer = browser
 	}
 	if o.redis != "" {
-		code, err := crawlShared(ctx, o, cfg, stdin, stderr)
+		code, err := crawlShared(ctx, o, cfg, browser, stdin, stderr)
 		if err == nil {
 			err = o.saveJar(jar)
 		}

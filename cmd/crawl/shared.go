@@ -13,6 +13,7 @@ import (
 
 	"github.com/crawlkit/crawl/crawler"
 	"github.com/crawlkit/crawl/redis"
+	"github.com/crawlkit/crawl/render"
 	"github.com/crawlkit/crawl/results"
 )
 
@@ -57,8 +58,9 @@ func (o *options) settings() redis.Settings {
 }
 
 // crawlShared is one worker of a shared job: it adds its inputs to the job,
-// then crawls the job's frontier until the job is finished.
-func crawlShared(ctx context.Context, o *options, cfg crawler.Config, stdin io.Reader, stderr io.Writer) (int, error) {
+// then crawls the job's frontier until the job is finished. browser is
+// that of --render, or nil.
+func crawlShared(ctx context.Context, o *options, cfg crawler.Config, browser *render.Browser, stdin io.Reader, stderr io.Writer) (int, error) {
 	job, err := redis.Open(ctx, redis.Options{
 		URL: o.redis, Job: o.job, Settings: o.settings(),
 		Lease: o.redisLease, MaxDeliveries: o.redisDeliver, Logger: cfg.Logger,
@@ -98,6 +100,9 @@ func crawlShared(ctx context.Context, o *options, cfg crawler.Config, stdin io.R
 		fmt.Fprintln(stderr, t.summary(time.Since(start)))
 		fmt.Fprintf(stderr, "crawl: job %s: %d records, %d failed (%d dead letters), %d pending; this worker: %d redis round trips\n",
 			o.job, st.Records, st.Failed, st.Dead, st.Pending, job.RoundTrips())
+		if browser != nil {
+			fmt.Fprintln(stderr, renderSummary(t, browser, time.Since(start)))
+		}
 	}
 	switch {
 	case in.err != nil:
