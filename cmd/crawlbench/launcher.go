@@ -23,6 +23,9 @@ import (
 type launchRequest struct {
 	Args  []string `json:"args"`
 	Stdin string   `json:"stdin"`
+	// Tree asks for the process tree's memory and CPU (treeSampler):
+	// for programs that start others, such as a browser.
+	Tree bool `json:"tree"`
 }
 
 // launchResult is what one run used.
@@ -33,6 +36,12 @@ type launchResult struct {
 	CPU    time.Duration `json:"cpu"`
 	MaxRSS int64         `json:"max_rss_kb"`
 	Stderr string        `json:"stderr,omitempty"`
+	// With Tree: the peak of the tree's summed PSS, its CPU, and how
+	// many of its processes outlived it (they are killed then).
+	PeakPSS   int64         `json:"peak_pss_kb,omitempty"`
+	TreeCPU   time.Duration `json:"tree_cpu,omitempty"`
+	Processes int           `json:"processes,omitempty"`
+	Left      int           `json:"left,omitempty"`
 }
 
 // launcherFlag makes crawlbench the launcher.
@@ -69,8 +78,18 @@ func launchOne(req launchRequest) launchResult {
 	var stderr limitedBuffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	var tree *treeSampler
+	if err == nil {
+		if req.Tree {
+			tree = sampleTree(cmd.Process.Pid)
+		}
+		err = cmd.Wait()
+	}
 	res := launchResult{Wall: time.Since(start), Stderr: string(stderr.b)}
+	if tree != nil {
+		res.PeakPSS, res.TreeCPU, res.Processes, res.Left = tree.stop()
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case errors.As(err, &exitErr):
@@ -128,7 +147,12 @@ func startLauncher() (*launcher, error) {
 
 // run runs args (with stdin from a file, if any) and reports its usage.
 func (l *launcher) run(stdin string, args ...string) (launchResult, error) {
-	b, _ := json.Marshal(launchRequest{Args: args, Stdin: stdin})
+	return l.runRequest(launchRequest{Args: args, Stdin: stdin})
+}
+
+// runRequest runs a request and reports its usage.
+func (l *launcher) runRequest(req launchRequest) (launchResult, error) {
+	b, _ := json.Marshal(req)
 	if _, err := l.in.Write(append(b, '\n')); err != nil {
 		return launchResult{}, err
 	}

@@ -66,7 +66,7 @@ func main() {
 	}
 	defer l.close()
 
-	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site; S is three workers of a shared job on a local redis-server, and RMEM what a 1,000,000-URL job holds in Redis")
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site; S is three workers of a shared job on a local redis-server, and RMEM what a 1,000,000-URL job holds in Redis; H is crawl --render against katana's headless mode (needs chromium, npm and the module proxy)")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
 	flag.Parse()
@@ -88,11 +88,15 @@ func main() {
 	for _, s := range strings.Split(*only, ",") {
 		want[strings.TrimSpace(s)] = true
 	}
-	fmt.Printf("| scenario | program | pages/s | CPU s | peak RSS MB | records ok/failed | pages/s vs colly | vs tokenize | RSS vs colly |\n")
-	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	header := false
 	for _, sc := range scenarios {
 		if !want[sc.name] && !want[strings.TrimRight(sc.name, "0123456789kM")] {
 			continue
+		}
+		if !header {
+			fmt.Printf("| scenario | program | pages/s | CPU s | peak RSS MB | records ok/failed | pages/s vs colly | vs tokenize | RSS vs colly |\n")
+			fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+			header = true
 		}
 		var pages *fixtureserver.Pages
 		if sc.small {
@@ -123,6 +127,11 @@ func main() {
 		fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|\n")
 		if err := runShared(bins["crawl"], dir, *runs); err != nil {
 			log.Fatalf("scenario S: %v", err)
+		}
+	}
+	if want["H"] {
+		if err := runRender(l, bins["crawl"], dir, *runs); err != nil {
+			log.Fatalf("scenario H: %v", err)
 		}
 	}
 	if want["RMEM"] {
