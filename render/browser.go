@@ -46,6 +46,8 @@ type Options struct {
 	Timeout time.Duration
 	// Logger gets the browser's troubles at Warn. Default: discard.
 	Logger *slog.Logger
+
+	stepTimeout time.Duration // the package's stepTimeout, but for tests
 }
 
 // Defaults for the zero values of Options.
@@ -55,9 +57,10 @@ const (
 	// recycleAfter is how many pages a tab renders before it is closed and
 	// replaced, so that what a page leaves behind does not pile up.
 	recycleAfter = 100
-	// actionTimeout bounds each CDP action that is not a wait for the
-	// page: a browser that hangs is found out, not waited on.
-	actionTimeout = 15 * time.Second
+	// stepTimeout bounds each CDP step that is not a wait for the page,
+	// opening a tab included: a browser that hangs is found out, not
+	// waited on.
+	stepTimeout = 15 * time.Second
 )
 
 // ErrNoChromium is wrapped by Find's error.
@@ -123,6 +126,9 @@ func Start(ctx context.Context, opt Options) (*Browser, error) {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout
+	}
+	if opt.stepTimeout <= 0 {
+		opt.stepTimeout = stepTimeout
 	}
 	b := &Browser{opt: opt, log: opt.Logger, tabs: make(chan *tab, opt.Tabs)}
 	if b.log == nil {

@@ -28,10 +28,11 @@ const maxSubresource = 10 << 20
 
 // tab is one browser tab, used for one page at a time.
 type tab struct {
-	ctx    context.Context // chromedp's, of this tab
-	cancel context.CancelFunc
-	gen    int // of the browser it is in
-	pages  int
+	ctx     context.Context // chromedp's, of this tab
+	cancel  context.CancelFunc
+	gen     int // of the browser it is in
+	pages   int
+	timeout time.Duration // of a CDP step
 
 	mu      sync.Mutex
 	doc     *crawler.Document // the page being rendered
@@ -48,9 +49,11 @@ func (b *Browser) newTab() (*tab, error) {
 	browser, gen := b.browser, b.gen
 	b.mu.Unlock()
 	ctx, cancel := chromedp.NewContext(browser)
-	t := &tab{ctx: ctx, cancel: cancel, gen: gen}
-	// The first action opens the target and lives as long as ctx does;
-	// it gets no timeout of its own (see chromedp.Run).
+	t := &tab{ctx: ctx, cancel: cancel, gen: gen, timeout: b.opt.stepTimeout}
+	// The first action opens the target, which lives as long as the
+	// context of that action (see chromedp.Run): its timeout cancels the
+	// tab's own context instead.
+	slow := time.AfterFunc(b.opt.stepTimeout, cancel)
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*"}}}); err != nil {
 			return err
@@ -61,15 +64,22 @@ func (b *Browser) newTab() (*tab, error) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: observerScript})
 		return err
 	}))
+	if !slow.Stop() {
+		err = fmt.Errorf("the browser did not answer in %v", b.opt.stepTimeout)
+	}
 	if err == nil {
 		err = chromedp.Listen(ctx, t.event)
 	}
 	if err != nil {
-		cancel()
+		t.close()
 		return nil, fmt.Errorf("render: open a tab: %w", err)
 	}
 	return t, nil
 }
+
+// close closes the tab without waiting: closing asks the browser, which
+// may be one that hangs (chromedp gives up on it after 5 s).
+func (t *tab) close() { go t.cancel() }
 
 // event is called for each event of the tab, on the goroutine that reads
 // them: it only hands work to others.
@@ -177,10 +187,10 @@ func (t *tab) fail(id fetch.RequestID, reason network.ErrorReason) {
 	})
 }
 
-// call runs a CDP step on the tab, bounded by actionTimeout, within ctx
+// call runs a CDP step on the tab, bounded by its timeout, within ctx
 // (the tab's, or that of the page being rendered).
 func (t *tab) call(ctx context.Context, f func(ctx context.Context, tg *chromedp.Target) error) error {
-	ctx, cancel := context.WithTimeout(ctx, actionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	return chromedp.Do(ctx, chromedp.Func(f))
 }
@@ -227,7 +237,7 @@ func (b *Browser) fresh(t *tab) *tab {
 	if err != nil {
 		return t // renderIn will say what is wrong
 	}
-	t.cancel()
+	t.close()
 	return n
 }
 
@@ -239,7 +249,7 @@ func (b *Browser) release(t *tab, broken bool) {
 		b.tabs <- t
 		return
 	}
-	t.cancel()
+	t.close()
 	n, err := b.newTab()
 	if err != nil {
 		// No new tab: the browser itself is dead or hung. A new one.
@@ -287,7 +297,7 @@ func (b *Browser) renderIn(ctx context.Context, t *tab, doc crawler.Document) (c
 	if err != nil {
 		return crawler.Rendered{}, err
 	}
-	rctx, cancel := context.WithTimeout(run, actionTimeout)
+	rctx, cancel := context.WithTimeout(run, t.timeout)
 	defer cancel()
 	found, err := chromedp.Run(rctx, chromedp.Evaluate[struct {
 		Button []string `json:"button"`
@@ -305,7 +315,7 @@ func (b *Browser) renderIn(ctx context.Context, t *tab, doc crawler.Document) (c
 		return err
 	})
 	if doc.Serialize {
-		sctx, cancel := context.WithTimeout(run, actionTimeout)
+		sctx, cancel := context.WithTimeout(run, t.timeout)
 		defer cancel()
 		if out.HTML, err = chromedp.Run(sctx, chromedp.Evaluate[string](serializeScript)); err != nil {
 			return crawler.Rendered{}, t.failure(fmt.Errorf("render: serialize the DOM: %w", err))
@@ -328,7 +338,7 @@ func (b *Browser) settle(ctx context.Context, t *tab) (timedOut bool, err error)
 		if crashed {
 			return false, errCrashed
 		}
-		pctx, cancel := context.WithTimeout(ctx, actionTimeout)
+		pctx, cancel := context.WithTimeout(ctx, t.timeout)
 		state, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](poll))
 		cancel()
 		if err != nil && ctx.Err() == nil {

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -168,6 +170,77 @@ func TestRendererCrash(t *testing.T) {
 	}
 }
 
+// TestCrashedRendererSharedByTabs crashes one tab's renderer while other
+// pages render: the tabs share a renderer a CPU, so pages in other tabs
+// die with it. Every page is rendered once more, and none is lost.
+func TestCrashedRendererSharedByTabs(t *testing.T) {
+	b := startBrowser(t, Options{Tabs: 4, Quiet: 300 * time.Millisecond})
+	srv := fixtureServer(t)
+	var navigations atomic.Int64
+	b.navigated = func(tb *tab) {
+		if navigations.Add(1) == 3 {
+			crash(tb)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
+			if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
+				t.Errorf("page %d: %+v, %v", i, got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if b.Crashes() == 0 {
+		t.Error("no crash counted")
+	}
+	t.Logf("%d tabs replaced after one renderer crashed", b.Crashes())
+}
+
+// browserPID returns the PID of b's browser process (not a renderer or a
+// helper of it).
+func browserPID(t *testing.T, b *Browser) int {
+	t.Helper()
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		c, _ := os.ReadFile(f)
+		// Only the browser itself talks CDP over the pipe.
+		if strings.Contains(string(c), b.dir) && strings.Contains(string(c), "--remote-debugging-pipe") && !strings.Contains(string(c), "--type=") {
+			var pid int
+			fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
+			return pid
+		}
+	}
+	t.Fatal("no browser process found")
+	return 0
+}
+
+// TestBrowserHang stops the browser (SIGSTOP) as a hung one would be: the
+// page being rendered gives up on it when its CDP steps time out, a new
+// browser takes its place, and that page and the ones after it render.
+func TestBrowserHang(t *testing.T) {
+	b := startBrowser(t, Options{Tabs: 2, Quiet: 200 * time.Millisecond, stepTimeout: 2 * time.Second})
+	srv := fixtureServer(t)
+	if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
+		t.Fatal(err)
+	}
+	pid := browserPID(t, b)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	for i := range 3 {
+		got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
+		if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
+			t.Errorf("page %d after the browser hung: %+v, %v", i, got, err)
+		}
+	}
+	if b.Crashes() == 0 {
+		t.Error("the hang was not counted")
+	}
+}
+
 // TestBrowserDeath kills the browser process itself: the pages that follow
 // are rendered by a new one.
 func TestBrowserDeath(t *testing.T) {
@@ -176,20 +249,8 @@ func TestBrowserDeath(t *testing.T) {
 	if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
 		t.Fatal(err)
 	}
-	killed := 0
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, f := range cmdlines {
-		c, _ := os.ReadFile(f)
-		if strings.Contains(string(c), b.dir) && !strings.Contains(string(c), "--type=") && strings.Contains(string(c), "chrom") {
-			var pid int
-			fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
-			if p, err := os.FindProcess(pid); err == nil && p.Kill() == nil {
-				killed++
-			}
-		}
-	}
-	if killed == 0 {
-		t.Fatal("no browser process found to kill")
+	if err := syscall.Kill(browserPID(t, b), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
 	}
 	// The first page finds the browser dead, replaces it and is rendered
 	// again, by the new one; the next ones go on.
