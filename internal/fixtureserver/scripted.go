@@ -126,22 +126,7 @@ func (s *ScriptedSite) Want(i int) (buttons, links []string) {
 // BFS returns the distance from page 0 of every page within depth links
 // of the rendered DOMs: the pages a rendering crawl of page 0 to that
 // depth must record.
-func (s *ScriptedSite) BFS(depth int) map[int]int {
-	dist := map[int]int{0: 0}
-	for queue := []int{0}; len(queue) > 0; queue = queue[1:] {
-		n := queue[0]
-		if dist[n] == depth {
-			continue
-		}
-		for _, j := range s.Links(n) {
-			if _, ok := dist[j]; !ok {
-				dist[j] = dist[n] + 1
-				queue = append(queue, j)
-			}
-		}
-	}
-	return dist
-}
+func (s *ScriptedSite) BFS(depth int) map[int]int { return bfs(depth, s.Links) }
 
 // StaticWant returns the links of page i's HTML as served, for a crawler
 // that does not run scripts (it finds no buttons).

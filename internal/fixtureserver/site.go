@@ -132,14 +132,18 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // BFS returns the distance from page 0 of every page within depth links:
 // the pages a crawl of page 0 to that depth must record.
-func (s *Site) BFS(depth int) map[int]int {
+func (s *Site) BFS(depth int) map[int]int { return bfs(depth, s.Links) }
+
+// bfs returns the distance from page 0 of every page within depth links,
+// where links(i) are the pages page i links to.
+func bfs(depth int, links func(int) []int) map[int]int {
 	dist := map[int]int{0: 0}
 	for queue := []int{0}; len(queue) > 0; queue = queue[1:] {
 		n := queue[0]
 		if dist[n] == depth {
 			continue
 		}
-		for _, j := range s.Links(n) {
+		for _, j := range links(n) {
 			if _, ok := dist[j]; !ok {
 				dist[j] = dist[n] + 1
 				queue = append(queue, j)
