@@ -216,51 +216,32 @@ func browserPID(t *testing.T, b *Browser) int {
 	return 0
 }
 
-// TestBrowserHang stops the browser (SIGSTOP) as a hung one would be: the
-// page being rendered gives up on it when its CDP steps time out, a new
-// browser takes its place, and that page and the ones after it render.
-func TestBrowserHang(t *testing.T) {
-	b := startBrowser(t, Options{Tabs: 2, Quiet: 200 * time.Millisecond, stepTimeout: 2 * time.Second})
-	srv := fixtureServer(t)
-	if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
-		t.Fatal(err)
-	}
-	pid := browserPID(t, b)
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-	for i := range 3 {
-		got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
-		if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
-			t.Errorf("page %d after the browser hung: %+v, %v", i, got, err)
-		}
-	}
-	if b.Crashes() == 0 {
-		t.Error("the hang was not counted")
-	}
-}
-
-// TestBrowserDeath kills the browser process itself: the pages that follow
-// are rendered by a new one.
-func TestBrowserDeath(t *testing.T) {
-	b := startBrowser(t, Options{Tabs: 2, Quiet: 200 * time.Millisecond})
-	srv := fixtureServer(t)
-	if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(browserPID(t, b), syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	// The first page finds the browser dead, replaces it and is rendered
-	// again, by the new one; the next ones go on.
-	for i := range 3 {
-		got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
-		if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
-			t.Errorf("page %d after the kill: %+v, %v", i, got, err)
-		}
-	}
-	if b.Crashes() == 0 {
-		t.Error("the browser's death was not counted")
+// TestBrowserDeathAndHang kills the browser process, or stops it (SIGSTOP)
+// as a hung one would be: the page being rendered gives up on it (at once,
+// or when its CDP steps time out), a new browser takes its place, and that
+// page and the ones after it render.
+func TestBrowserDeathAndHang(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			b := startBrowser(t, Options{Tabs: 2, Quiet: 200 * time.Millisecond, stepTimeout: 2 * time.Second})
+			srv := fixtureServer(t)
+			if _, err := b.Render(context.Background(), document(t, srv.URL+"/static.html")); err != nil {
+				t.Fatal(err)
+			}
+			pid := browserPID(t, b)
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+			for i := range 3 {
+				got, err := b.Render(context.Background(), document(t, srv.URL+"/sync.html"))
+				if err != nil || !slices.Equal(got.Links, []string{srv.URL + "/added-sync"}) {
+					t.Errorf("page %d after %v: %+v, %v", i, sig, got, err)
+				}
+			}
+			if b.Crashes() == 0 {
+				t.Errorf("%v of the browser was not counted", sig)
+			}
+		})
 	}
 }

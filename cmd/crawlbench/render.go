@@ -31,9 +31,8 @@ const (
 // renderRun is one program's run of scenario H.
 type renderRun struct {
 	launchResult
-	requests int // page requests the site saw
-	exact    int // crawl: records equal to the page's DOM; katana: -
-	found    string
+	requests int    // page requests the site saw
+	found    string // crawl: pages exact; katana: links reported
 }
 
 func (r renderRun) pagesPerSec() float64 { return renderPages / r.Wall.Seconds() }
@@ -135,8 +134,9 @@ func renderOnce(l *launcher, name, crawlBin, katanaBin, react, dir string, tabs 
 		r.requests += site.Hits(i)
 	}
 	if name == "crawl" {
-		r.exact, err = checkRendered(site, out)
-		r.found = fmt.Sprintf("%d/%d pages exact", r.exact, renderPages)
+		var exact int
+		exact, err = checkRendered(site, out)
+		r.found = fmt.Sprintf("%d/%d pages exact", exact, renderPages)
 	} else {
 		r.found, err = katanaFound(site, out)
 	}

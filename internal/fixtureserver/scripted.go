@@ -19,8 +19,8 @@ import (
 // script fills it: a link at once, the page's items after a fetch() of
 // /api/I.json, a link after a timer, a menu in the open shadow root of a
 // custom element, and it removes a link the shell had. A crawler that reads
-// only the served HTML finds two links (StaticWant); one that renders finds
-// them all (Want). Every link is to a page of the site, so a recursive
+// only the served HTML finds two links; one that renders finds them all
+// (Want). Every link is to a page of the site, so a recursive
 // crawl that renders reaches pages only rendering finds. It counts the
 // requests for each page.
 //
@@ -45,8 +45,6 @@ type ScriptedOptions struct {
 	// react.production.min.js and react-dom.production.min.js (npm's
 	// react/umd and react-dom/umd); empty for pages without React.
 	React string
-	// Latency delays each answer.
-	Latency time.Duration
 }
 
 // StartScriptedSite serves a scripted site of n pages on 127.0.0.1.
@@ -70,14 +68,7 @@ func StartScriptedSite(n int, opt ScriptedOptions) (*ScriptedSite, error) {
 		return nil, err
 	}
 	s.ln = ln
-	var h http.Handler = s
-	if opt.Latency > 0 {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			time.Sleep(opt.Latency)
-			s.ServeHTTP(w, r)
-		})
-	}
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(s.done)
 		s.srv.Serve(ln)
@@ -127,12 +118,6 @@ func (s *ScriptedSite) Want(i int) (buttons, links []string) {
 // of the rendered DOMs: the pages a rendering crawl of page 0 to that
 // depth must record.
 func (s *ScriptedSite) BFS(depth int) map[int]int { return bfs(depth, s.Links) }
-
-// StaticWant returns the links of page i's HTML as served, for a crawler
-// that does not run scripts (it finds no buttons).
-func (s *ScriptedSite) StaticWant(i int) []string {
-	return []string{s.URL(0), fmt.Sprintf("http://%s/app/%d/gone", s.ln.Addr(), i)}
-}
 
 // Hits returns how many times page i was requested.
 func (s *ScriptedSite) Hits(i int) int { return int(s.hits[i].Load()) }
