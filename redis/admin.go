@@ -55,7 +55,7 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		return Stats{}, err
 	}
 	pipe := rdb.Pipeline()
-	seen := pipe.HLen(ctx, p+"seen")
+	seen := pipe.HGet(ctx, p+"sm", "n")
 	pend := pipe.HVals(ctx, p+"pend")
 	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
 	info := pipe.XInfoGroups(ctx, p+"q")
@@ -68,7 +68,7 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil && !strings.Contains(err.Error(), "no such key") {
 		return Stats{}, err
 	}
-	s := Stats{Job: job, Seen: seen.Val(), Workers: workers.Val(), NotFollowed: map[string]int64{}}
+	s := Stats{Job: job, Workers: workers.Val(), NotFollowed: map[string]int64{}}
 	for _, v := range pend.Val() {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		s.Pending += n
@@ -87,6 +87,7 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 			s.Proposed += c.Val()
 		}
 	}
+	s.Seen, _ = strconv.ParseInt(seen.Val(), 10, 64)
 	s.Records, _ = strconv.ParseInt(st.Val()["records"], 10, 64)
 	s.Failed, _ = strconv.ParseInt(st.Val()["failed"], 10, 64)
 	s.Dead, _ = strconv.ParseInt(st.Val()["dead"], 10, 64)

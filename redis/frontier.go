@@ -62,9 +62,14 @@ func keyHash(key string) string {
 	return string(h[:12])
 }
 
-// spelling is 32 bits of the hash of a URL as it was spelled.
-func spelling(raw string) string {
-	h := sha256.Sum256([]byte(raw))
+// spelling tells apart seeds of one page spelled differently: "" when the
+// seed is spelled as its dedup key (as most are, which keeps the seen-set's
+// value for them one byte), else 32 bits of the hash of its spelling.
+func spelling(t crawler.Task) string {
+	if t.URL == t.Key {
+		return ""
+	}
+	h := sha256.Sum256([]byte(t.URL))
 	return string(h[:4])
 }
 
@@ -115,7 +120,7 @@ func (j *Job) Add(ctx context.Context, t crawler.Task) (bool, error) {
 		j.startHeartbeat()
 	}
 	f.mu.Lock()
-	f.seeds = append(f.seeds, keyHash(t.Key), spelling(t.URL), task)
+	f.seeds = append(f.seeds, keyHash(t.Key), spelling(t), task)
 	full := len(f.seeds) >= 3*seedBatch
 	f.mu.Unlock()
 	if full {
@@ -170,7 +175,7 @@ func (j *Job) closeSeeds(ctx context.Context) error {
 func (j *Job) Claim(ctx context.Context, key string) (bool, error) {
 	var added bool
 	err := j.do(ctx, func(ctx context.Context) error {
-		n, err := claimKey.Run(ctx, j.rdb, []string{j.prefix + "seen"}, keyHash(key)).Int()
+		n, err := claimKey.Run(ctx, j.rdb, j.keys, append(j.limits(), keyHash(key))...).Int()
 		added = n == 1
 		return err
 	})

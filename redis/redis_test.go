@@ -222,7 +222,7 @@ func TestRedirectClaim(t *testing.T) {
 		}
 	}
 	// A proposal (a link waiting for its depth's turn) is not yet taken.
-	if err := j.rdb.HSet(ctx, j.prefix+"seen", keyHash("http://a/z"), "p3").Err(); err != nil {
+	if err := seenSet.Run(ctx, j.rdb, j.keys, 0, 0, keyHash("http://a/z"), "p3").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := j.Claim(ctx, "http://a/z"); !got {

@@ -10,7 +10,9 @@ import goredis "github.com/redis/go-redis/v9"
 // The keys, after the prefix:
 //
 //	cfg           string  the settings that must agree, as JSON
-//	seen          hash    12-byte key hash -> "t"+spelling (taken) or "p<d>" (proposed at depth d)
+//	s:<b>         hash    bucket b of the seen-set: key hash -> "" (taken), "t"+spelling (a seed
+//	                      taken) or "p<d>" (proposed at depth d); see seen_set below
+//	sm            hash    the seen-set's shape: l (level), s (split), n (URLs)
 //	q             stream  tasks taken, consumer group "g"
 //	prop:<d>      list    proposals at depth d: key hash + task JSON
 //	pdepths       zset    depths with proposals waiting
@@ -41,6 +43,67 @@ local MAXH = tonumber(ARGV[2])
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- The seen-set is a linear hash table of buckets, each a small hash that
+-- Redis keeps as a listpack (about 18 bytes a URL, where one big hash
+-- takes 61). Bucket b of level l holds the key hashes whose first 32 bits
+-- x have x mod 2^l = b, or x mod 2^(l+1) = b for the buckets below the
+-- split pointer. When the set averages SEENLOAD URLs a bucket, the bucket
+-- at the pointer is split in two; no bucket then nears the 128 entries
+-- past which Redis would convert it to a hash table. A bucket's fields
+-- are the 12-byte key hashes without their fourth byte, which the bucket
+-- number holds (the level is never below 8).
+local SEENLOAD = 40
+local SM
+local function smeta()
+  if not SM then
+    local m = redis.call('HMGET', P .. 'sm', 'l', 's', 'n')
+    SM = {l = tonumber(m[1]) or 8, s = tonumber(m[2]) or 0, n = tonumber(m[3]) or 0}
+  end
+  return SM
+end
+local function bucket_key(b)
+  return P .. 's:' .. string.format('%d', b)
+end
+local function bucket_of(kh)
+  local m = smeta()
+  local x = struct.unpack('>I4', kh)
+  local b = x % 2 ^ m.l
+  if b < m.s then b = x % 2 ^ (m.l + 1) end
+  return bucket_key(b), string.sub(kh, 1, 3) .. string.sub(kh, 5)
+end
+local function seen_get(kh)
+  local b, f = bucket_of(kh)
+  return redis.call('HGET', b, f)
+end
+local function split()
+  local m = smeta()
+  local old, low = bucket_key(m.s), m.s % 256
+  local all = redis.call('HGETALL', old)
+  local moved, del = {}, {}
+  for i = 1, #all, 2 do
+    local x = struct.unpack('>I3', all[i]) * 256 + low
+    if x % 2 ^ (m.l + 1) ~= m.s then
+      moved[#moved + 1] = all[i]
+      moved[#moved + 1] = all[i + 1]
+      del[#del + 1] = all[i]
+    end
+  end
+  if #del > 0 then
+    redis.call('HSET', bucket_key(m.s + 2 ^ m.l), unpack(moved))
+    redis.call('HDEL', old, unpack(del))
+  end
+  m.s = m.s + 1
+  if m.s == 2 ^ m.l then m.l, m.s = m.l + 1, 0 end
+  redis.call('HSET', P .. 'sm', 'l', m.l, 's', m.s)
+end
+local function seen_set(kh, v)
+  local b, f = bucket_of(kh)
+  if redis.call('HSET', b, f, v) == 1 then
+    local m = smeta()
+    m.n = redis.call('HINCRBY', P .. 'sm', 'n', 1)
+    if m.n > SEENLOAD * (2 ^ m.l + m.s) then split() end
+  end
 end
 local function lowest(z)
   local r = redis.call('ZRANGE', z, 0, 0)
@@ -94,7 +157,7 @@ local function take(kh, d, task, val)
     redis.call('PFADD', P .. 'skip:' .. r, kh)
     return 0
   end
-  redis.call('HSET', P .. 'seen', kh, val)
+  seen_set(kh, val)
   count(host)
   redis.call('XADD', P .. 'q', '*', 't', task)
   pend(d, 1)
@@ -113,7 +176,7 @@ end
 -- propose offers a discovered task: taken at once when nothing shallower
 -- can still reach it, else kept as a proposal at its depth.
 local function propose(kh, d, task, cache)
-  local v = redis.call('HGET', P .. 'seen', kh)
+  local v = seen_get(kh)
   if v then
     if string.sub(v, 1, 1) ~= 'p' or tonumber(string.sub(v, 2)) <= d then return 0 end
   end
@@ -121,8 +184,8 @@ local function propose(kh, d, task, cache)
     redis.call('PFADD', P .. 'skip:max-pages', kh)
     return 0
   end
-  if direct(d, cache) then return take(kh, d, task, 't') end
-  redis.call('HSET', P .. 'seen', kh, 'p' .. d)
+  if direct(d, cache) then return take(kh, d, task, '') end
+  seen_set(kh, 'p' .. d)
   redis.call('RPUSH', P .. 'prop:' .. d, kh .. task)
   redis.call('ZADD', P .. 'pdepths', d, d)
   return 0
@@ -137,8 +200,8 @@ local function promote(n)
     local e = redis.call('LPOP', key)
     if not e then break end
     local kh = string.sub(e, 1, 12)
-    if redis.call('HGET', P .. 'seen', kh) == 'p' .. d then
-      taken = taken + take(kh, d, string.sub(e, 13), 't')
+    if seen_get(kh) == 'p' .. d then
+      taken = taken + take(kh, d, string.sub(e, 13), '')
     end
   end
   if redis.call('LLEN', key) == 0 then redis.call('ZREM', P .. 'pdepths', d) end
@@ -182,7 +245,7 @@ redis.call('ZADD', P .. 'loaders', now_ms() + tonumber(ARGV[4]), ARGV[3])
 local out = {}
 for i = 5, #ARGV, 3 do
   local kh, spell, task = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local v = redis.call('HGET', P .. 'seen', kh)
+  local v = seen_get(kh)
   if v and string.sub(v, 1, 1) ~= 'p' then
     if v == 't' .. spell then
       out[#out + 1] = 0
@@ -192,7 +255,7 @@ for i = 5, #ARGV, 3 do
       out[#out + 1] = 2
     end
   else
-    redis.call('HSET', P .. 'seen', kh, 't' .. spell)
+    seen_set(kh, 't' .. spell)
     local host = host_of(task)
     local r = full(host)
     if r then
@@ -370,11 +433,12 @@ return n
 
 // claimKey takes a page reached by a redirect: new, or only proposed so
 // far, it is taken now (its proposal is then dropped when its turn comes).
-// KEYS[1] is the seen-set, ARGV[1] the key hash. It returns 1 when taken.
-var claimKey = goredis.NewScript(`
-local v = redis.call('HGET', KEYS[1], ARGV[1])
+// ARGV: maxp, maxh, the key hash. It returns 1 when taken.
+var claimKey = goredis.NewScript(common + `
+local kh = ARGV[3]
+local v = seen_get(kh)
 if v and string.sub(v, 1, 1) ~= 'p' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], 't')
+seen_set(kh, '')
 return 1
 `)
 
