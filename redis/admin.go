@@ -28,7 +28,23 @@ type Stats struct {
 	// NotFollowed estimates (HyperLogLog) the distinct URLs not followed,
 	// by reason.
 	NotFollowed map[string]int64 `json:"not_followed,omitempty"`
+	// Exported counts the records crawl export --follow moved out.
+	Exported int64 `json:"exported"`
+	// Memory is what the job's parts hold in Redis, in bytes: estimated
+	// by Redis's MEMORY USAGE, on a sample of the seen-set's buckets.
+	Memory Memory `json:"memory"`
 }
+
+// Memory is what a job holds in Redis, by part, in bytes.
+type Memory struct {
+	Records int64 `json:"records"` // the records not yet exported
+	Seen    int64 `json:"seen"`    // the seen-set
+	Queue   int64 `json:"queue"`   // the tasks queued and the links proposed
+}
+
+// seenSamples is how many of the seen-set's buckets are measured to
+// estimate its memory.
+const seenSamples = 32
 
 // Finished reports whether nothing is left to crawl.
 func (s Stats) Finished() bool { return s.Pending == 0 && s.Proposed == 0 }
@@ -55,7 +71,11 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		return Stats{}, err
 	}
 	pipe := rdb.Pipeline()
-	seen := pipe.HGet(ctx, p+"sm", "n")
+	seen := pipe.HMGet(ctx, p+"sm", "n", "l", "s")
+	exported := pipe.HGet(ctx, p+"exp", "records")
+	memRes := pipe.MemoryUsage(ctx, p+"res")
+	memQ := pipe.MemoryUsage(ctx, p+"q")
+	memSM := pipe.MemoryUsage(ctx, p+"sm")
 	pend := pipe.HVals(ctx, p+"pend")
 	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
 	info := pipe.XInfoGroups(ctx, p+"q")
@@ -69,6 +89,8 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		return Stats{}, err
 	}
 	s := Stats{Job: job, Workers: workers.Val(), NotFollowed: map[string]int64{}}
+	s.Exported, _ = strconv.ParseInt(exported.Val(), 10, 64)
+	s.Memory.Records, s.Memory.Queue = memRes.Val(), memQ.Val()
 	for _, v := range pend.Val() {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		s.Pending += n
@@ -76,18 +98,39 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 	for _, g := range info.Val() {
 		s.Queued += g.Lag
 	}
-	if len(depths.Val()) > 0 {
-		lens := rdb.Pipeline()
-		var cmds []*goredis.IntCmd
-		for _, d := range depths.Val() {
-			cmds = append(cmds, lens.LLen(ctx, p+"prop:"+d))
-		}
-		lens.Exec(ctx)
-		for _, c := range cmds {
-			s.Proposed += c.Val()
+	sm := make([]int64, 3) // URLs seen, level, split
+	for i, v := range seen.Val() {
+		if v, ok := v.(string); ok {
+			sm[i], _ = strconv.ParseInt(v, 10, 64)
 		}
 	}
-	s.Seen, _ = strconv.ParseInt(seen.Val(), 10, 64)
+	s.Seen = sm[0]
+	sizes := rdb.Pipeline()
+	var lens, mems []*goredis.IntCmd
+	for _, d := range depths.Val() {
+		lens = append(lens, sizes.LLen(ctx, p+"prop:"+d))
+		mems = append(mems, sizes.MemoryUsage(ctx, p+"prop:"+d))
+	}
+	buckets := int64(0)
+	if s.Seen > 0 {
+		buckets = 1<<sm[1] + sm[2]
+	}
+	var samples []*goredis.IntCmd
+	for i := range min(buckets, seenSamples) {
+		samples = append(samples, sizes.MemoryUsage(ctx, p+"s:"+strconv.FormatInt(i*buckets/min(buckets, seenSamples), 10)))
+	}
+	sizes.Exec(ctx)
+	for i := range lens {
+		s.Proposed += lens[i].Val()
+		s.Memory.Queue += mems[i].Val()
+	}
+	if len(samples) > 0 {
+		var sum int64
+		for _, c := range samples {
+			sum += c.Val()
+		}
+		s.Memory.Seen = sum*buckets/int64(len(samples)) + memSM.Val()
+	}
 	s.Records, _ = strconv.ParseInt(st.Val()["records"], 10, 64)
 	s.Failed, _ = strconv.ParseInt(st.Val()["failed"], 10, 64)
 	s.Dead, _ = strconv.ParseInt(st.Val()["dead"], 10, 64)
@@ -191,6 +234,10 @@ func Remove(ctx context.Context, url, job string) (bool, error) {
 	return found, nil
 }
 
+// ErrMoved is wrapped by Records' error when a follower moved records of
+// the job out of Redis: what is left is not the whole job.
+var ErrMoved = errors.New("records were moved out of Redis")
+
 // Records calls put with every record of a job, in the order they were
 // stored. A stored record that is not valid JSON of a record is an error.
 func Records(ctx context.Context, url, job string, put func(results.Record) error) error {
@@ -208,6 +255,13 @@ func Records(ctx context.Context, url, job string, put func(results.Record) erro
 	}
 	if !ok {
 		return fmt.Errorf("redis: no job %q", job)
+	}
+	exp, err := rdb.HGetAll(ctx, prefixOf(job)+"exp").Result()
+	if err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	if m := parseMark(exp); m.Records > 0 {
+		return fmt.Errorf("job %s: %w: %d of its records were moved to %s on %s by crawl export --follow; run that again with the same file to get the rest", job, ErrMoved, m.Records, m.Holder.File, m.Holder.Host)
 	}
 	key, start := prefixOf(job)+"res", "-"
 	for {

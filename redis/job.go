@@ -123,27 +123,21 @@ const jobsKey = "crawl:jobs"
 // Job is one worker's connection to a job. Its methods are safe for
 // concurrent use.
 type Job struct {
+	retrier
 	rdb    *goredis.Client
-	name   string
 	prefix string // "crawl:{name}:"
 	worker string // this worker's consumer name
 	set    Settings
 	lease  time.Duration
 	maxDel int
 	batch  int
-	log    *slog.Logger
 	keys   []string // {prefix}, for the scripts
 
-	trips     atomic.Int64   // round trips to Redis
 	releases  sync.WaitGroup // slots being given back
 	finishing sync.WaitGroup // tasks' ends being sent
 
 	errMu sync.Mutex
 	err   error // the first error of a step sent in the background
-
-	downMu sync.Mutex
-	down   bool // Redis is unreachable, and that has been said
-	opened bool // Open is done: an outage from now on is waited out
 
 	front frontierState
 
@@ -163,22 +157,17 @@ func Open(ctx context.Context, opt Options) (*Job, error) {
 	}
 	ro.MaxRetries = -1 // the job retries, knowing which steps may be repeated
 	j := &Job{
-		rdb:    goredis.NewClient(ro),
-		name:   opt.Job,
-		prefix: "crawl:{" + opt.Job + "}:",
-		worker: workerName(),
-		set:    opt.Settings,
-		lease:  cmpOr(opt.Lease, DefaultLease),
-		maxDel: cmpOr(opt.MaxDeliveries, DefaultMaxDeliveries),
-		batch:  cmpOr(opt.Batch, DefaultBatch),
-		log:    opt.Logger,
-	}
-	if j.log == nil {
-		j.log = slog.New(slog.DiscardHandler)
+		retrier: newRetrier(opt.Job, opt.Logger, "keeping in-flight pages and retrying"),
+		rdb:     goredis.NewClient(ro),
+		prefix:  "crawl:{" + opt.Job + "}:",
+		worker:  workerName(),
+		set:     opt.Settings,
+		lease:   cmpOr(opt.Lease, DefaultLease),
+		maxDel:  cmpOr(opt.MaxDeliveries, DefaultMaxDeliveries),
+		batch:   cmpOr(opt.Batch, DefaultBatch),
 	}
 	j.keys = []string{j.prefix}
 	j.front.init()
-	goredis.SetLogger(clientLog{j.log})
 	start, cancel := context.WithTimeout(ctx, StartWait)
 	defer cancel()
 	if err := j.create(start); err != nil {
@@ -312,11 +301,32 @@ func (j *Job) close(ctx context.Context) error {
 	return errors.Join(err, j.rdb.Close())
 }
 
+// retrier runs the steps of one job's client, waiting out the outages of
+// Redis (a restart, a network cut) and saying so once per outage.
+type retrier struct {
+	name      string // the job's
+	log       *slog.Logger
+	trips     atomic.Int64 // round trips to Redis
+	meanwhile string       // what is done during an outage, to say so
+
+	downMu sync.Mutex
+	down   bool // Redis is unreachable, and that has been said
+	opened bool // the job is open: an outage from now on is waited out
+}
+
+func newRetrier(job string, log *slog.Logger, meanwhile string) retrier {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	goredis.SetLogger(clientLog{log})
+	return retrier{name: job, log: log, meanwhile: meanwhile}
+}
+
 // do runs op until it succeeds, retrying with backoff while Redis cannot be
 // reached (or is loading its data after a restart), and saying so once per
 // outage; any other error is returned. Every op must be safe to repeat.
 // When ctx ends during an outage, the error wraps ctx's and the last one.
-func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
+func (j *retrier) do(ctx context.Context, op func(context.Context) error) error {
 	wait := 50 * time.Millisecond
 	for {
 		j.trips.Add(1)
@@ -334,7 +344,7 @@ func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
 		j.downMu.Lock()
 		if !j.down && j.opened {
 			j.down = true
-			j.log.Warn("redis unreachable; keeping in-flight pages and retrying", "error", err)
+			j.log.Warn("redis unreachable; "+j.meanwhile, "error", err)
 		}
 		j.downMu.Unlock()
 		select {
@@ -347,7 +357,7 @@ func (j *Job) do(ctx context.Context, op func(context.Context) error) error {
 }
 
 // up notes that Redis answered, saying so after an outage.
-func (j *Job) up() {
+func (j *retrier) up() {
 	j.downMu.Lock()
 	defer j.downMu.Unlock()
 	if j.down {

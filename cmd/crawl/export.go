@@ -17,15 +17,16 @@ import (
 
 // export writes the JSON object keyed by URL from a JSON lines file:
 // crawl export [-o FILE] RESULTS.jsonl.
-func export(ctx context.Context, args []string, stdout io.Writer) error {
+func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("crawl export", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	output := fs.StringP("output", "o", "-", "write the JSON object to `FILE` (- for stdout), atomically")
 	redisURL := fs.String("redis", "", "export the records of the shared job --job on the Redis server at `URL` instead")
 	job := fs.String("job", "", "with --redis: the job's `NAME`")
 	format := fs.StringP("format", "f", "", "with --redis: json or jsonl (default json, or jsonl for an output ending in .jsonl)")
+	follow := fs.Bool("follow", false, "with --redis: append each record to the JSON lines -o FILE as it finishes, fsync, and only then remove it from Redis; end when the job is finished. Run again with the same FILE to go on")
 	if err := fs.Parse(args); errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprintf(stdout, "Usage: crawl export [-o FILE] RESULTS.jsonl\n       crawl export --redis URL --job NAME [-f json|jsonl] [-o FILE]\n\nWrites the JSON object keyed by URL that a crawl with -f json would have\nwritten, from its JSON lines output (the last record of a URL wins), or\nthe output a local run of a shared job would have written.\n\n%s", fs.FlagUsages())
+		fmt.Fprintf(stdout, "Usage: crawl export [-o FILE] RESULTS.jsonl\n       crawl export --redis URL --job NAME [-f json|jsonl] [-o FILE]\n       crawl export --redis URL --job NAME --follow -o FILE.jsonl\n\nWrites the JSON object keyed by URL that a crawl with -f json would have\nwritten, from its JSON lines output (the last record of a URL wins), or\nthe output a local run of a shared job would have written.\n\n%s", fs.FlagUsages())
 		return nil
 	} else if err != nil {
 		return usagef("export: %v", err)
@@ -40,10 +41,16 @@ func export(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := redis.CheckJobName(*job); err != nil {
 			return usagef("export: --job: %v", err)
 		}
+		if *follow {
+			if *output == "-" || *format == "json" {
+				return usagef("export --follow: want -o FILE.jsonl: the records are appended to a JSON lines file, which a restart goes on from")
+			}
+			return followJob(ctx, *redisURL, *job, *output, stderr)
+		}
 		return exportShared(ctx, *redisURL, *job, *output, *format, stdout)
 	}
-	if *job != "" || *format != "" {
-		return usagef("export: --job and --format go with --redis")
+	if *job != "" || *format != "" || *follow {
+		return usagef("export: --job, --format and --follow go with --redis")
 	}
 	if fs.NArg() != 1 {
 		return usagef("export: want one JSON lines file, as in: crawl export results.jsonl")

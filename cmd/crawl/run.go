@@ -368,11 +368,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var err error
 		switch args[0] {
 		case "export":
-			err = export(ctx, args[1:], stdout)
+			err = export(ctx, args[1:], stdout, stderr)
 		case "jobs":
 			err = listJobs(ctx, args[1:], stdout)
 		default:
 			err = jobCommand(ctx, args[1:], stdout)
+		}
+		if errors.Is(err, errInterrupted) {
+			fmt.Fprintf(stderr, "crawl: %v\n", err)
+			return exitInterrupted
 		}
 		if err != nil {
 			return fail(stderr, err)

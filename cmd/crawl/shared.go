@@ -158,16 +158,21 @@ func listJobs(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "JOB\tSTATE\tRECORDS\tFAILED\tDEAD\tPENDING\tPROPOSED\tSEEN\tWORKERS")
+	fmt.Fprintln(w, "JOB\tSTATE\tRECORDS\tEXPORTED\tFAILED\tDEAD\tPENDING\tPROPOSED\tSEEN\tWORKERS\tMEM RECORDS\tMEM SEEN\tMEM QUEUE")
 	for _, s := range jobs {
 		state := "running"
 		if s.Finished() {
 			state = "finished"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", s.Job, state, s.Records, s.Failed, s.Dead, s.Pending, s.Proposed, s.Seen, s.Workers)
+		m := s.Memory
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", s.Job, state, s.Records, s.Exported, s.Failed, s.Dead, s.Pending, s.Proposed, s.Seen, s.Workers,
+			megabytes(m.Records), megabytes(m.Seen), megabytes(m.Queue))
 	}
 	return w.Flush()
 }
+
+// megabytes says a size in MB, to one decimal.
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
 // jobCommand is crawl job rm --redis URL --job NAME.
 func jobCommand(ctx context.Context, args []string, stdout io.Writer) error {

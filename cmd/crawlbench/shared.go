@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -63,6 +62,19 @@ func sharedOnce(bin string, srv *redistest.Server) error {
 	args := []string{"--redis", srv.URL(), "--job", "bench", "-c", c, "--per-host", fmt.Sprint(sharedWorkers * sharedConcurrency), "-d", "100", "--no-progress", site.URL(0)}
 	cmds := make([]*exec.Cmd, sharedWorkers)
 	errs := make([]bytes.Buffer, sharedWorkers)
+	// An exporter follows the job, draining the records as they finish.
+	out, err := os.CreateTemp("", "crawlbench-S-*.jsonl")
+	if err != nil {
+		return err
+	}
+	out.Close()
+	defer os.Remove(out.Name())
+	var exportErr bytes.Buffer
+	exporter := exec.Command(bin, "export", "--redis", srv.URL(), "--job", "bench", "--follow", "-o", out.Name())
+	exporter.Stderr = &exportErr
+	if err := exporter.Start(); err != nil {
+		return err
+	}
 	start := time.Now()
 	for i := range cmds {
 		cmds[i] = exec.Command(bin, args...)
@@ -84,10 +96,13 @@ func sharedOnce(bin string, srv *redistest.Server) error {
 		trips += n
 	}
 	wall := time.Since(start)
+	if err := exporter.Wait(); err != nil {
+		return fmt.Errorf("exporter: %v\n%s", err, exportErr.String())
+	}
 	pages, requests := site.Fetched()
 	ceiling := float64(sharedWorkers*sharedConcurrency) / sharedLatency.Seconds()
 	rate := float64(pages) / wall.Seconds()
-	fmt.Printf("| S | 3 workers × -c %d, %v a page | %d | %d | %.1f s | %.0f | %.0f%% of %.0f | %.2f |\n",
+	fmt.Printf("| S | 3 workers × -c %d, %v a page, an exporter following | %d | %d | %.1f s | %.0f | %.0f%% of %.0f | %.2f |\n",
 		sharedConcurrency, sharedLatency, pages, requests, wall.Seconds(), rate, 100*rate/ceiling, ceiling, float64(trips)/float64(pages))
 	return nil
 }
@@ -108,16 +123,7 @@ func runRedisMemory(dir string) error {
 	ctx := context.Background()
 	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
-	used := func() float64 {
-		info, _ := rdb.Info(ctx, "memory").Result()
-		for line := range strings.Lines(info) {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
-				f, _ := strconv.ParseFloat(v, 64)
-				return f
-			}
-		}
-		return 0
-	}
+	used := func() float64 { return redisUsed(ctx, rdb) }
 	job, err := redis.Open(ctx, redis.Options{URL: srv.URL(), Job: "mem", Settings: redis.Settings{Depth: 3, Scope: "host"}})
 	if err != nil {
 		return err
@@ -140,6 +146,10 @@ func runRedisMemory(dir string) error {
 		return err
 	}
 	seen := used() - base
+	linked, err := discoveredTask(ctx, job, used)
+	if err != nil {
+		return err
+	}
 	rec := results.Record{URL: "http://shop.example.com/catalog/item/1?ref=home", Status: 200, ContentType: "text/html; charset=utf-8", Bytes: 18000, DurationMS: 120, Attempts: 1, Depth: 2, Parent: "http://shop.example.com/catalog/", FetchedAt: time.Now().UTC(), Button: []string{"menu", "buy"}}
 	for i := range 20 {
 		rec.Link = append(rec.Link, fmt.Sprintf("http://shop.example.com/catalog/item/%d", i))
@@ -159,7 +169,29 @@ func runRedisMemory(dir string) error {
 	perRecord := (used() - before) / recs
 	fmt.Printf("\nRedis memory (INFO memory used_memory), %d URLs of %.0f bytes on average:\n", n, float64(taskBytes)/n)
 	fmt.Printf("- seen-set: %.1f bytes a URL\n", seen/n)
-	fmt.Printf("- queued task (stream entry: the task as JSON, with its URL once): %.1f bytes a URL\n", (queuedAndSeen-seen)/n)
+	fmt.Printf("- queued task (stream entry: the task as JSON, with its URL once): %.1f bytes a URL, %.1f over its URL\n", (queuedAndSeen-seen)/n, (queuedAndSeen-seen-float64(taskBytes))/n)
+	fmt.Printf("- queued link of a page (%s)\n", linked)
 	fmt.Printf("- record (%d bytes of JSON: 20 links, 2 buttons): %.1f bytes, %.1f over its JSON\n", len(line), perRecord, perRecord-float64(len(line)))
 	return nil
+}
+
+// discoveredTask measures what a link found on a page costs while it waits
+// in the queue: its task names the page that linked to it, which a seed's
+// does not.
+func discoveredTask(ctx context.Context, job *redis.Job, used func() float64) (string, error) {
+	const pages, links = 1000, 50
+	parent := "http://shop.example.com/catalog/page/1"
+	before := used()
+	var urlBytes int
+	for p := range pages {
+		for l := range links {
+			u := fmt.Sprintf("http://shop.example.com/catalog/linked/%d/%d?ref=home", p, l)
+			urlBytes += len(u)
+			if _, err := job.Add(ctx, crawler.Task{Seed: crawler.Seed{URL: u}, Key: u, Depth: 1, Parent: parent}); err != nil {
+				return "", err
+			}
+		}
+	}
+	n := float64(pages * links)
+	return fmt.Sprintf("%.1f bytes with the seen-set, over its URL of %.0f bytes and a parent of %d", (used()-before)/n, float64(urlBytes)/n, len(parent)), nil
 }
