@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 	"github.com/crawlkit/crawl/crawler"
 )
 
-// wireTask is a task as it is stored in the job, as JSON.
+// wireTask is a task as it is stored in the job, as JSON when it does
+// not fit the compact form (see wire).
 type wireTask struct {
 	URL      string `json:"u"`
 	Depth    int    `json:"d,omitempty"`
@@ -73,7 +76,20 @@ func spelling(t crawler.Task) string {
 	return string(h[:4])
 }
 
+// wire encodes a task for the job. Most go in a compact form, "D N REST
+// URL": the depth, then the parent as the length of the prefix it shares
+// with the URL and the rest of it, so that a queued link costs its URL
+// and a few bytes, not JSON and a second URL. A task with more to say
+// goes as JSON (wireTask).
 func (j *Job) wire(t crawler.Task) (string, error) {
+	if t.Key == t.URL && t.Source == "" && t.Err == "" && t.Extended == 0 && j.set.MaxPagesPerHost == 0 &&
+		t.URL != "" && !strings.ContainsAny(t.Parent, " \t\n\r\f\v") {
+		n := 0
+		for n < len(t.URL) && n < len(t.Parent) && t.URL[n] == t.Parent[n] {
+			n++
+		}
+		return strconv.Itoa(t.Depth) + " " + strconv.Itoa(n) + " " + t.Parent[n:] + " " + t.URL, nil
+	}
 	w := wireTask{URL: t.URL, Depth: t.Depth, Parent: t.Parent, Source: t.Source, Err: t.Err, Extended: t.Extended}
 	if t.Key != t.URL {
 		w.Key = t.Key
@@ -296,13 +312,35 @@ func (j *Job) buffer(entries []any) error {
 	return nil
 }
 
+// unwire decodes a task as wire encodes it.
+func unwire(raw string) (wireTask, error) {
+	var w wireTask
+	if raw == "" || raw[0] < '0' || raw[0] > '9' {
+		err := json.Unmarshal([]byte(raw), &w)
+		return w, err
+	}
+	f := strings.SplitN(raw, " ", 4)
+	if len(f) != 4 {
+		return w, fmt.Errorf("task %.80q: want depth, prefix, rest and URL", raw)
+	}
+	d, err1 := strconv.Atoi(f[0])
+	n, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil || n < 0 || n > len(f[3]) {
+		return w, fmt.Errorf("task %.80q: want depth, prefix, rest and URL", raw)
+	}
+	w.URL, w.Depth = f[3], d
+	if n > 0 || f[2] != "" {
+		w.Parent = f[3][:n] + f[2]
+	}
+	return w, nil
+}
+
 // hold decodes an entry into a task and buffers it. An entry that is not a
 // task as this package writes them is acknowledged and dropped, saying so:
 // entries are data, validated, never code.
 func (j *Job) hold(id string, values map[string]any) {
 	raw, _ := values["t"].(string)
-	var w wireTask
-	err := json.Unmarshal([]byte(raw), &w)
+	w, err := unwire(raw)
 	if w.Key == "" {
 		w.Key = w.URL
 	}

@@ -14,7 +14,7 @@ import goredis "github.com/redis/go-redis/v9"
 //	                      taken) or "p<d>" (proposed at depth d); see seen_set below
 //	sm            hash    the seen-set's shape: l (level), s (split), n (URLs)
 //	q             stream  tasks taken, consumer group "g"
-//	prop:<d>      list    proposals at depth d: key hash + task JSON
+//	prop:<d>      list    proposals at depth d: key hash + task
 //	pdepths       zset    depths with proposals waiting
 //	pend          hash    depth -> tasks taken and not done
 //	pdep          zset    depths with tasks pending
@@ -24,7 +24,7 @@ import goredis "github.com/redis/go-redis/v9"
 //	perhost       hash    host -> pages taken (for max-pages-per-host)
 //	res           stream  records, field "r"
 //	errs          hash    entry ID -> the last error seen for it
-//	stage:<id>    list    links of entry id staged before its end: key hash + task JSON
+//	stage:<id>    list    links of entry id staged before its end: key hash + task
 //	drain:<id>    list    links of an ended entry still to be proposed
 //	drains        zset    entry IDs whose links are draining -> the entry's depth
 //	stats         hash    records, failed, dead
@@ -130,8 +130,15 @@ local function pend(d, n)
     redis.call('ZADD', P .. 'pdep', d, d)
   end
 end
--- decode reads a task's JSON, or nil when it is not a task's.
+-- decode reads a task, compact ("D N REST URL", see wire) or JSON, or
+-- returns nil when it is not a task.
 local function decode(task)
+  local d, n, rest, u = string.match(task, '^(%d+) (%d+) (%S*) (.+)$')
+  if d then
+    local t = {u = u, d = tonumber(d)}
+    if tonumber(n) > 0 or rest ~= '' then t.p = string.sub(u, 1, tonumber(n)) .. rest end
+    return t
+  end
   local ok, t = pcall(cjson.decode, task)
   if not ok or type(t) ~= 'table' then return nil end
   return t
@@ -237,7 +244,7 @@ end
 `
 
 // addSeeds queues seeds. ARGV: maxp, maxh, worker, lease ms, then per seed
-// key hash, spelling hash, task JSON. It returns per seed 0 (the same
+// key hash, spelling hash, task. It returns per seed 0 (the same
 // spelling was given before: nothing to do), 1 (queued) or 2 (another
 // spelling of a page taken: queued to be recorded as its duplicate).
 var addSeeds = goredis.NewScript(common + `
@@ -275,7 +282,7 @@ return out
 // to take with it: a page's links of any number go to Redis in bounded
 // steps, and still become part of the job only with the page's end.
 // ARGV: maxp, maxh, entry ID, first (1: drop what an earlier delivery of
-// the entry staged), link count, then per link key hash, task JSON, then
+// the entry staged), link count, then per link key hash, task, then
 // per URL not followed key hash, reason.
 var stage = goredis.NewScript(common + `
 local key = P .. 'stage:' .. ARGV[3]
@@ -306,7 +313,7 @@ return drain(tonumber(ARGV[3]))
 // acknowledged, in one step. ARGV: maxp, maxh, entry ID ("" for links
 // offered without a task), depth, record JSON ("" for none), failed (0/1),
 // staged (1: links were staged for it), link count, then per link key
-// hash, depth, task JSON, then per URL not followed key hash, reason. With
+// hash, depth, task, then per URL not followed key hash, reason. With
 // staged links, the given links are staged too and all of them move to a
 // drain list, proposed by drain in bounded steps; the entry stays pending
 // at its depth until they are. It returns 0 when the entry was
