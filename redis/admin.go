@@ -206,6 +206,13 @@ func Remove(ctx context.Context, url, job string) (bool, error) {
 	} else if alive > 0 {
 		return false, fmt.Errorf("job %s: %w: %d alive; stop them first (SIGINT gives their URLs back), or wait a lease after they died", job, ErrRunning, alive)
 	}
+	if held, err := rdb.Get(ctx, prefixOf(job)+"exporter").Result(); err == nil {
+		var h Holder
+		json.Unmarshal([]byte(held), &h)
+		return false, fmt.Errorf("job %s: an exporter follows it (pid %d on %s, writing %s); it ends once the job is finished, or stop it first", job, h.PID, h.Host, h.File)
+	} else if !errors.Is(err, goredis.Nil) {
+		return false, fmt.Errorf("redis: %w", err)
+	}
 	n, err := rdb.SRem(ctx, jobsKey, job).Result()
 	if err != nil {
 		return false, fmt.Errorf("redis: %w", err)

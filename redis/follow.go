@@ -20,6 +20,10 @@ import (
 // found gone.
 const exporterLease = 15 * time.Second
 
+// gather is how long a follower lets records gather after a batch that
+// took all there was.
+const gather = 100 * time.Millisecond
+
 // ErrExporting is wrapped by Follow's error when another exporter follows
 // the job.
 var ErrExporting = errors.New("another exporter follows the job")
@@ -60,6 +64,7 @@ type Follower struct {
 	cursor  string // the last stream ID read
 	records int64  // moved out of Redis, by this follower and those before
 	first   Mark   // the mark when the lease was taken
+	short   bool   // the last batch was not full
 
 	stop chan struct{}
 	done chan struct{}
@@ -214,6 +219,15 @@ func parseMark(v map[string]string) Mark {
 // them; it returns an empty batch and true once the job is finished and
 // every record was read.
 func (f *Follower) Next(ctx context.Context, max int) (Batch, bool, error) {
+	if f.short {
+		// The last batch took all there was: let more gather, so that a
+		// batch (and its fsync) is not one record each.
+		select {
+		case <-time.After(gather):
+		case <-ctx.Done():
+			return Batch{}, false, ctx.Err()
+		}
+	}
 	for {
 		select {
 		case <-f.lost:
@@ -236,7 +250,7 @@ func (f *Follower) Next(ctx context.Context, max int) (Batch, bool, error) {
 				b.Lines = append(b.Lines, []byte(raw))
 			}
 			b.last = msgs[len(msgs)-1].ID
-			f.cursor = b.last
+			f.cursor, f.short = b.last, len(msgs) < max
 			return b, false, nil
 		}
 		done, err := f.finished(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -26,6 +27,9 @@ func TestFollowLease(t *testing.T) {
 	}
 	if _, err := Follow(ctx, srv.URL(), "j", "/tmp/b.jsonl", nil); !errors.Is(err, ErrExporting) {
 		t.Fatalf("a second follower: %v, want ErrExporting", err)
+	}
+	if _, err := Remove(ctx, srv.URL(), "j"); err == nil || !strings.Contains(err.Error(), "an exporter follows it") {
+		t.Errorf("job rm while a follower follows: %v", err)
 	}
 	// The holder's process is gone (a pid no process has): taken over.
 	gone := f.holder

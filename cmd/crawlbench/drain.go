@@ -46,6 +46,7 @@ func runDrain(bin, dir string) error {
 	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
 	base := redisUsed(ctx, rdb)
+	cpu0 := redisCPU(ctx, rdb)
 
 	out := filepath.Join(dir, "drain.jsonl")
 	var errs [4]bytes.Buffer
@@ -71,6 +72,7 @@ func runDrain(bin, dir string) error {
 		}
 	}
 	wall := time.Since(start)
+	cpu := redisCPU(ctx, rdb) - cpu0
 	close(stop)
 	wg.Wait()
 	data, err := os.ReadFile(out)
@@ -80,6 +82,8 @@ func runDrain(bin, dir string) error {
 	pages, _ := site.Fetched()
 	fmt.Printf("\nDRAIN: %d pages (%d records in the file) in %.0f s, %.0f pages/s; %d samples of Redis's used memory\n",
 		pages, bytes.Count(data, []byte("\n")), wall.Seconds(), float64(pages)/wall.Seconds(), s.n)
+	perPage := cpu / float64(pages)
+	fmt.Printf("- Redis's CPU: %.0f s in all, %.0f µs a page: one Redis core would sustain about %.0f pages/s\n", cpu, perPage*1e6, 1/perPage)
 	fmt.Printf("- the most beyond the seen-set and queue of that moment: %.1f MB (the bound: 32 MB)\n", s.excess/1e6)
 	fmt.Printf("- the most records waiting in Redis: %.1f MB; peak used memory %.1f MB, at the end %.1f MB (seen-set %.1f MB)\n", s.records/1e6, s.peak/1e6, s.last/1e6, s.lastSeen/1e6)
 	return nil
@@ -117,9 +121,19 @@ func (d *drainSamples) sample(ctx context.Context, rdb *goredis.Client, url stri
 
 // redisUsed is INFO memory's used_memory.
 func redisUsed(ctx context.Context, rdb *goredis.Client) float64 {
-	info, _ := rdb.Info(ctx, "memory").Result()
+	return redisInfo(ctx, rdb, "memory", "used_memory")
+}
+
+// redisCPU is the CPU seconds the Redis server used, user and system.
+func redisCPU(ctx context.Context, rdb *goredis.Client) float64 {
+	return redisInfo(ctx, rdb, "cpu", "used_cpu_user") + redisInfo(ctx, rdb, "cpu", "used_cpu_sys")
+}
+
+// redisInfo is one number of INFO section.
+func redisInfo(ctx context.Context, rdb *goredis.Client, section, name string) float64 {
+	info, _ := rdb.Info(ctx, section).Result()
 	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
 			f, _ := strconv.ParseFloat(v, 64)
 			return f
 		}

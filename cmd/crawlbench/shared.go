@@ -169,7 +169,7 @@ func runRedisMemory(dir string) error {
 	perRecord := (used() - before) / recs
 	fmt.Printf("\nRedis memory (INFO memory used_memory), %d URLs of %.0f bytes on average:\n", n, float64(taskBytes)/n)
 	fmt.Printf("- seen-set: %.1f bytes a URL\n", seen/n)
-	fmt.Printf("- queued task (stream entry: the task as JSON, with its URL once): %.1f bytes a URL, %.1f over its URL\n", (queuedAndSeen-seen)/n, (queuedAndSeen-seen-float64(taskBytes))/n)
+	fmt.Printf("- queued seed (stream entry: the task in its compact form): %.1f bytes a URL, %.1f over its URL\n", (queuedAndSeen-seen)/n, (queuedAndSeen-seen-float64(taskBytes))/n)
 	fmt.Printf("- queued link of a page (%s)\n", linked)
 	fmt.Printf("- record (%d bytes of JSON: 20 links, 2 buttons): %.1f bytes, %.1f over its JSON\n", len(line), perRecord, perRecord-float64(len(line)))
 	return nil
