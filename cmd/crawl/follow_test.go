@@ -34,8 +34,8 @@ func usedMemory(t *testing.T, rdb *goredis.Client) int64 {
 
 // TestFollowExport crawls a 50,000-page site with three workers while an
 // exporter follows the job. Twice the exporter is SIGKILLed and started
-// again on the same file, a worker is SIGKILLed, and Redis (AOF on) is
-// restarted. The file must end up holding exactly the BFS page set, each
+// again on the same file, once interrupted (SIGINT) and started again, a
+// worker is SIGKILLed, and Redis (AOF on) is restarted. The file must end up holding exactly the BFS page set, each
 // URL once, and Redis only what the seen-set needs.
 func TestFollowExport(t *testing.T) {
 	if testing.Short() {
@@ -71,6 +71,13 @@ func TestFollowExport(t *testing.T) {
 		}
 		exporter = startWorker(t, follow...)
 	}
+	// SIGINT: it stops between batches, says how to go on, exit 130.
+	waitExported(t, out, 25000)
+	exporter.cmd.Process.Signal(syscall.SIGINT)
+	if code := exporter.wait(t, time.Minute); code != 130 || !strings.Contains(exporter.stderr.String(), "run the same command again to go on") {
+		t.Errorf("exporter interrupted: exit %d, want 130\n%s", code, exporter.stderr.String())
+	}
+	exporter = startWorker(t, follow...)
 	waitExported(t, out, 30000)
 	srv.Kill()
 	time.Sleep(time.Second)
