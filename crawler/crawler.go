@@ -120,6 +120,11 @@ func (c *Crawler) Run(ctx context.Context, seeds iter.Seq[Seed], sink results.Si
 	if c.jar == nil && !c.cfg.NoCookies {
 		c.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List}) // never fails
 	}
+	if !c.net.viaTransport {
+		// Nothing is left to say after Run: an idle connection that
+		// gets bytes nobody asked for would have net/http log it.
+		defer c.client.CloseIdleConnections()
+	}
 	stats := new(runStats)
 	c.stats.Store(stats)
 	r := &run{
