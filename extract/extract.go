@@ -38,6 +38,10 @@ type Page struct {
 	// ButtonDetails lists, with Options.ButtonDetails, every button a
 	// person could press, with or without an id, in document order.
 	ButtonDetails []Button
+	// Anchors lists, with Options.Anchors, what a link's fragment can
+	// point at in the document: every element's id and every <a>'s name,
+	// in document order, repeats dropped (see anchors).
+	Anchors []string
 	// TextTruncated is set when the field values and button texts
 	// reached Options.MaxText: the value being read then was cut, and
 	// the later values were left out (button texts left empty).
@@ -52,6 +56,8 @@ type Options struct {
 	Fields []Field
 	// ButtonDetails lists the page's buttons in detail.
 	ButtonDetails bool
+	// Anchors collects the page's Anchors, for checking fragments.
+	Anchors bool
 	// MaxText bounds the bytes that the field values and button texts of
 	// a page hold in all; 0 is no bound. The text of an element holds the
 	// text of all its descendants, so without a bound a field matching
@@ -154,6 +160,9 @@ func ParseWith(data []byte, contentType, docURL string, opt Options) (*Page, err
 		}
 	}
 	page.Links = x.resolve(resolver)
+	if opt.Anchors {
+		page.Anchors = x.anchors(x.root, make(map[string]struct{}), []string{})
+	}
 	if opt.needTree() {
 		t := convert(&x.parser, x.root, opt.ButtonDetails, opt.needStates(), &x.dom)
 		budget := newTextBudget(opt.MaxText)
@@ -273,6 +282,36 @@ func (x *extractor) collect(n *html5.Node, page *Page, light bool) (base *html5.
 		}
 	}
 	return base
+}
+
+// anchors appends to out the ids of the elements under n and the names of
+// its <a> elements, the targets the HTML standard's "indicated part" of a
+// fragment looks for. They are looked for in the document tree only:
+// shadow trees and <template> contents are not in it.
+func (x *extractor) anchors(n *html5.Node, seen map[string]struct{}, out []string) []string {
+	add := func(v []byte, ok bool) {
+		if ok && len(v) > 0 {
+			if _, dup := seen[bytesView(v)]; !dup {
+				s := string(v) // Attr's value is overwritten by the next call
+				seen[s] = struct{}{}
+				out = append(out, s)
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html5.ElementNode {
+			continue
+		}
+		add(x.parser.Attr(c, "id"))
+		if c.DataAtom == atom.A && c.Namespace == "" {
+			add(x.parser.Attr(c, "name"))
+		}
+		if c.DataAtom == atom.Template && c.Namespace == "" {
+			continue
+		}
+		out = x.anchors(c, seen, out)
+	}
+	return out
 }
 
 // noteMeta records the encoding a <meta> declares, if it declares one.
