@@ -309,7 +309,7 @@ local P = KEYS[1]
 local v = redis.call('GET', P .. 'exporter')
 if v and v ~= ARGV[4] then return 0 end
 local ms, seq = string.match(ARGV[1], '^(%d+)-(%d+)$')
-redis.call('XTRIM', P .. 'res', 'MINID', ms .. '-' .. (tonumber(seq) + 1))
+redis.call('XTRIM', P .. 'res', 'MINID', ms .. '-' .. string.format('%d', tonumber(seq) + 1))
 redis.call('HSET', P .. 'exp', 'records', ARGV[2], 'offset', ARGV[3], 'holder', ARGV[4])
 return 1
 `)
