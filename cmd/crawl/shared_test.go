@@ -62,17 +62,35 @@ func (w *worker) wait(t *testing.T, limit time.Duration) int {
 	}
 }
 
-// waitRecords waits until the job has stored at least n records.
-func waitRecords(t *testing.T, srv *redistest.Server, job string, n int64) {
+// waitRecords waits until the job has stored at least n records. With
+// workers, it stops waiting when they have all exited, and shows what
+// they said.
+func waitRecords(t *testing.T, srv *redistest.Server, job string, n int64, workers ...*worker) {
 	t.Helper()
 	rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
 	defer rdb.Close()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	exited := func() bool {
+		for _, w := range workers {
+			select {
+			case <-w.done:
+			default:
+				return false
+			}
+		}
+		return len(workers) > 0
+	}
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !exited(); time.Sleep(20 * time.Millisecond) {
 		if got, _ := rdb.XLen(context.Background(), "crawl:{"+job+"}:res").Result(); got >= n {
 			return
 		}
 	}
-	t.Fatalf("the job never had %d records", n)
+	var said strings.Builder
+	for i, w := range workers {
+		w.cmd.Process.Kill()
+		<-w.done
+		fmt.Fprintf(&said, "\nworker %d (exit %d):\n%s", i, w.code, w.stderr.String())
+	}
+	t.Fatalf("the job never had %d records%s", n, said.String())
 }
 
 // exportJob runs crawl export and returns the records of the JSON object.

@@ -155,7 +155,7 @@ func TestSharedJobGone(t *testing.T) {
 	srv := redistest.Start(t, false)
 	slow := startSite(t, 200, 3, 100*time.Millisecond)
 	w := startWorker(t, "--redis", srv.URL(), "--job", "lost", "-d", "5", "-c", "2", "-q", slow.URL(0))
-	waitRecords(t, srv, "lost", 2)
+	waitRecords(t, srv, "lost", 2, w)
 	srv.Kill()
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)

@@ -40,16 +40,24 @@ func Start(t testing.TB, aof bool) *Server {
 	return s
 }
 
-// Launch starts a redis-server keeping its files in dir.
+// Launch starts a redis-server keeping its files in dir. The free port it
+// picks can be taken by another process before the server binds it (tests
+// run in parallel): then it tries another.
 func Launch(dir string, aof bool) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	var err error
+	for range 5 {
+		ln, lerr := net.Listen("tcp", "127.0.0.1:0")
+		if lerr != nil {
+			return nil, lerr
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		s := &Server{dir: dir, port: port, aof: aof}
+		if err = s.start(); err == nil {
+			return s, nil
+		}
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &Server{dir: dir, port: port, aof: aof}
-	return s, s.start()
+	return nil, err
 }
 
 // URL is the server's redis:// URL.
@@ -71,6 +79,13 @@ func (s *Server) start() error {
 	s.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(s.cmd, s.done)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-s.done: // it exited: the port was taken, say
+			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
+			s.cmd = nil
+			return errors.New("redis-server exited: " + string(log))
+		default:
+		}
 		if s.ping() {
 			return nil
 		}
@@ -80,7 +95,8 @@ func (s *Server) start() error {
 	return errors.New("redis-server did not answer PING: " + string(log))
 }
 
-// ping reports whether the server answers PING with PONG (not LOADING).
+// ping reports whether this server, not another on its port, answers
+// PING with PONG (not LOADING).
 func (s *Server) ping() bool {
 	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
 	if err != nil {
@@ -88,9 +104,22 @@ func (s *Server) ping() bool {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
-	fmt.Fprint(c, "PING\r\n")
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "+PONG")
+	fmt.Fprint(c, "PING\r\nINFO server\r\n")
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "+PONG") {
+		return false
+	}
+	want := fmt.Sprintf("process_id:%d", s.cmd.Process.Pid)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return false
+		}
+		if strings.TrimSpace(line) == want {
+			return true
+		}
+	}
 }
 
 // Kill stops the server with SIGKILL, as a crash would.
