@@ -65,6 +65,7 @@ type Follower struct {
 	records int64  // moved out of Redis, by this follower and those before
 	first   Mark   // the mark when the lease was taken
 	short   bool   // the last batch was not full
+	existed bool   // the job was seen in Redis: its going is an error
 
 	stop chan struct{}
 	done chan struct{}
@@ -277,8 +278,12 @@ func exclusive(id string) string {
 // and holds no record after the cursor: with no page pending, none can be
 // added.
 func (f *Follower) finished(ctx context.Context) (bool, error) {
-	var done bool
+	var done, exists bool
 	err := f.do(ctx, func(ctx context.Context) error {
+		n, err := f.rdb.Exists(ctx, f.prefix+"cfg").Result()
+		if exists = n == 1; err != nil || !exists {
+			return err
+		}
 		s, err := stats(ctx, f.rdb, f.name)
 		if err != nil || s.Seen == 0 || !s.Finished() {
 			done = false
@@ -297,7 +302,17 @@ func (f *Follower) finished(ctx context.Context) (bool, error) {
 		done = len(after) == 0
 		return err
 	})
-	return done, err
+	switch {
+	case err != nil:
+		return false, err
+	case exists:
+		f.existed = true
+	case f.existed:
+		// Removed by crawl job rm, or lost by a Redis restarted without
+		// persistence: nothing more will come.
+		return false, fmt.Errorf("job %s: %w", f.name, ErrGone)
+	}
+	return done, nil
 }
 
 // commit removes the records up to ARGV[1] (a stream ID) from the job and

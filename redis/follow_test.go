@@ -104,4 +104,13 @@ func TestFollowEnds(t *testing.T) {
 	if b, done, err := f.Next(ctx, 10); err != nil || !done || len(b.Lines) != 0 {
 		t.Errorf("after the last record: %d lines, done %v, %v", len(b.Lines), done, err)
 	}
+	// A job that goes away (a Redis restarted without persistence) is an
+	// error, not a wait for ever.
+	srv.Kill()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.Next(ctx, 10); !errors.Is(err, ErrGone) {
+		t.Errorf("a job gone: %v, want ErrGone", err)
+	}
 }
