@@ -303,10 +303,10 @@ func TestSharedSIGINTReleases(t *testing.T) {
 
 // TestSharedRate runs two workers with --rate 20: the requests of both
 // start 50 ms apart on Redis's clock, so the host sees the 30 of them over
-// at least 29 intervals, and no two much closer than 50 ms: a gap is off
-// by the difference in the workers' way from Redis to the host, which a
-// busy machine (CI runs the packages' tests at once) stretches to a few
-// milliseconds, never to the 50 of a request without a slot.
+// at least 29 intervals, and few closer than 50 ms: a gap is off by the
+// difference in the workers' way from Redis to the host, which a busy
+// machine (CI runs the packages' tests at once) stretches now and then to
+// tens of milliseconds.
 func TestSharedRate(t *testing.T) {
 	srv := redistest.Start(t, false)
 	var mu sync.Mutex
@@ -335,10 +335,17 @@ func TestSharedRate(t *testing.T) {
 	if len(at) != 30 {
 		t.Fatalf("%d requests, want 30", len(at))
 	}
+	// A request the machine delays by d makes its gap 50ms+d and the next
+	// one 50ms-d: a few short gaps are load. Without the shared slot, most
+	// gaps would be near 0.
+	var short []time.Duration
 	for i := 1; i < len(at); i++ {
 		if gap := at[i].Sub(at[i-1]); gap < 30*time.Millisecond {
-			t.Errorf("requests %d and %d %v apart, want 50ms", i-1, i, gap)
+			short = append(short, gap)
 		}
+	}
+	if len(short) > 3 {
+		t.Errorf("%d gaps between requests under 30ms (%v), want 50ms each, at most 3 shortened by load", len(short), short)
 	}
 	if span := at[len(at)-1].Sub(at[0]); span < 29*50*time.Millisecond-10*time.Millisecond {
 		t.Errorf("30 requests in %v, want at least 29 intervals of 50ms", span)
