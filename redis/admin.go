@@ -31,7 +31,8 @@ type Stats struct {
 	// Exported counts the records crawl export --follow moved out.
 	Exported int64 `json:"exported"`
 	// Memory is what the job's parts hold in Redis, in bytes: estimated
-	// by Redis's MEMORY USAGE, on a sample of the seen-set's buckets.
+	// by Redis's MEMORY USAGE, on a sample of the seen-set's buckets. Only
+	// List measures it.
 	Memory Memory `json:"memory"`
 }
 
@@ -71,11 +72,8 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		return Stats{}, err
 	}
 	pipe := rdb.Pipeline()
-	seen := pipe.HMGet(ctx, p+"sm", "n", "l", "s")
+	seen := pipe.HGet(ctx, p+"sm", "n")
 	exported := pipe.HGet(ctx, p+"exp", "records")
-	memRes := pipe.MemoryUsage(ctx, p+"res")
-	memQ := pipe.MemoryUsage(ctx, p+"q")
-	memSM := pipe.MemoryUsage(ctx, p+"sm")
 	pend := pipe.HVals(ctx, p+"pend")
 	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
 	info := pipe.XInfoGroups(ctx, p+"q")
@@ -89,8 +87,8 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		return Stats{}, err
 	}
 	s := Stats{Job: job, Workers: workers.Val(), NotFollowed: map[string]int64{}}
+	s.Seen, _ = strconv.ParseInt(seen.Val(), 10, 64)
 	s.Exported, _ = strconv.ParseInt(exported.Val(), 10, 64)
-	s.Memory.Records, s.Memory.Queue = memRes.Val(), memQ.Val()
 	for _, v := range pend.Val() {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		s.Pending += n
@@ -98,38 +96,16 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 	for _, g := range info.Val() {
 		s.Queued += g.Lag
 	}
-	sm := make([]int64, 3) // URLs seen, level, split
-	for i, v := range seen.Val() {
-		if v, ok := v.(string); ok {
-			sm[i], _ = strconv.ParseInt(v, 10, 64)
+	if len(depths.Val()) > 0 {
+		lens := rdb.Pipeline()
+		var cmds []*goredis.IntCmd
+		for _, d := range depths.Val() {
+			cmds = append(cmds, lens.LLen(ctx, p+"prop:"+d))
 		}
-	}
-	s.Seen = sm[0]
-	sizes := rdb.Pipeline()
-	var lens, mems []*goredis.IntCmd
-	for _, d := range depths.Val() {
-		lens = append(lens, sizes.LLen(ctx, p+"prop:"+d))
-		mems = append(mems, sizes.MemoryUsage(ctx, p+"prop:"+d))
-	}
-	buckets := int64(0)
-	if s.Seen > 0 {
-		buckets = 1<<sm[1] + sm[2]
-	}
-	var samples []*goredis.IntCmd
-	for i := range min(buckets, seenSamples) {
-		samples = append(samples, sizes.MemoryUsage(ctx, p+"s:"+strconv.FormatInt(i*buckets/min(buckets, seenSamples), 10)))
-	}
-	sizes.Exec(ctx)
-	for i := range lens {
-		s.Proposed += lens[i].Val()
-		s.Memory.Queue += mems[i].Val()
-	}
-	if len(samples) > 0 {
-		var sum int64
-		for _, c := range samples {
-			sum += c.Val()
+		lens.Exec(ctx)
+		for _, c := range cmds {
+			s.Proposed += c.Val()
 		}
-		s.Memory.Seen = sum*buckets/int64(len(samples)) + memSM.Val()
 	}
 	s.Records, _ = strconv.ParseInt(st.Val()["records"], 10, 64)
 	s.Failed, _ = strconv.ParseInt(st.Val()["failed"], 10, 64)
@@ -140,6 +116,54 @@ func stats(ctx context.Context, rdb *goredis.Client, job string) (Stats, error) 
 		}
 	}
 	return s, nil
+}
+
+// memory measures what a job holds in Redis with MEMORY USAGE: the
+// records stream, the queue (its stream and the lists of proposed links)
+// and the seen-set, estimated from seenSamples of its buckets. Only crawl
+// jobs asks: it is some 40 commands, which the counts need not wait for.
+func memory(ctx context.Context, rdb *goredis.Client, job string) (Memory, error) {
+	p := prefixOf(job)
+	pipe := rdb.Pipeline()
+	shape := pipe.HMGet(ctx, p+"sm", "l", "s")
+	depths := pipe.ZRange(ctx, p+"pdepths", 0, -1)
+	res, q, sm := pipe.MemoryUsage(ctx, p+"res"), pipe.MemoryUsage(ctx, p+"q"), pipe.MemoryUsage(ctx, p+"sm")
+	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
+		return Memory{}, err
+	}
+	var level, split int64 // of the seen-set's linear hash table; 0, 0 when empty
+	if v, ok := shape.Val()[0].(string); ok {
+		level, _ = strconv.ParseInt(v, 10, 64)
+	}
+	if v, ok := shape.Val()[1].(string); ok {
+		split, _ = strconv.ParseInt(v, 10, 64)
+	}
+	buckets := int64(0)
+	if level > 0 {
+		buckets = 1<<level + split
+	}
+	sizes := rdb.Pipeline()
+	var props, samples []*goredis.IntCmd
+	for _, d := range depths.Val() {
+		props = append(props, sizes.MemoryUsage(ctx, p+"prop:"+d))
+	}
+	n := min(buckets, seenSamples)
+	for i := range n {
+		samples = append(samples, sizes.MemoryUsage(ctx, p+"s:"+strconv.FormatInt(i*buckets/n, 10)))
+	}
+	sizes.Exec(ctx) // a bucket or a list may be gone by now: it counts 0
+	m := Memory{Records: res.Val(), Queue: q.Val()}
+	for _, c := range props {
+		m.Queue += c.Val()
+	}
+	if n > 0 {
+		var sum int64
+		for _, c := range samples {
+			sum += c.Val()
+		}
+		m.Seen = sum*buckets/n + sm.Val()
+	}
+	return m, nil
 }
 
 // Stats returns the job's counts.
@@ -168,6 +192,9 @@ func List(ctx context.Context, url string) ([]Stats, error) {
 	out := make([]Stats, 0, len(names))
 	for _, name := range names {
 		s, err := stats(ctx, rdb, name)
+		if err == nil {
+			s.Memory, err = memory(ctx, rdb, name)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("redis: job %s: %w", name, err)
 		}

@@ -15,7 +15,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/crawlkit/crawl/internal/fixtureserver"
-	"github.com/crawlkit/crawl/internal/redistest"
 	"github.com/crawlkit/crawl/redis"
 )
 
@@ -28,11 +27,7 @@ const drainPages = 1_000_000
 
 // runDrain runs scenario DRAIN once and prints what it measured.
 func runDrain(bin, dir string) error {
-	rdir := filepath.Join(dir, "redis-drain")
-	if err := os.MkdirAll(rdir, 0o755); err != nil {
-		return err
-	}
-	srv, err := redistest.Launch(rdir, false)
+	srv, err := launchRedis(dir, "redis-drain")
 	if err != nil {
 		return err
 	}

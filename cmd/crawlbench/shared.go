@@ -35,11 +35,7 @@ var roundTrips = regexp.MustCompile(`this worker: (\d+) redis round trips`)
 // runShared runs scenario S and prints its row.
 func runShared(bin, dir string, runs int) error {
 	for run := range runs {
-		rdir := filepath.Join(dir, fmt.Sprint("redis-", run))
-		if err := os.MkdirAll(rdir, 0o755); err != nil {
-			return err
-		}
-		srv, err := redistest.Launch(rdir, false)
+		srv, err := launchRedis(dir, fmt.Sprint("redis-", run))
 		if err != nil {
 			return err
 		}
@@ -50,6 +46,15 @@ func runShared(bin, dir string, runs int) error {
 		}
 	}
 	return nil
+}
+
+// launchRedis starts a redis-server keeping its files in dir/name.
+func launchRedis(dir, name string) (*redistest.Server, error) {
+	rdir := filepath.Join(dir, name)
+	if err := os.MkdirAll(rdir, 0o755); err != nil {
+		return nil, err
+	}
+	return redistest.Launch(rdir, false)
 }
 
 func sharedOnce(bin string, srv *redistest.Server) error {
@@ -111,11 +116,7 @@ func sharedOnce(bin string, srv *redistest.Server) error {
 // INFO memory: per URL seen, per URL queued, and per record.
 func runRedisMemory(dir string) error {
 	const n = 1_000_000
-	rdir := filepath.Join(dir, "redis-mem")
-	if err := os.MkdirAll(rdir, 0o755); err != nil {
-		return err
-	}
-	srv, err := redistest.Launch(rdir, false)
+	srv, err := launchRedis(dir, "redis-mem")
 	if err != nil {
 		return err
 	}
