@@ -91,6 +91,20 @@ type Config struct {
 	// followed) as depth-1 discoveries, in scope and filtered like links.
 	// It needs Depth 1 or more.
 	Sitemap bool
+	// Check makes the crawl a link check: every http(s) link on a crawled
+	// page that the scope or the depth leaves out (Include and Exclude
+	// still apply) is checked instead of crawled, once per URL: a HEAD,
+	// then a GET when the HEAD fails, without reading or parsing the body,
+	// under the same politeness. Its record has Checked set. A redirect of
+	// a crawled page out of the scope is followed and checked the same way.
+	// It needs Depth 1 or more, and implies Anchors.
+	Check bool
+	// CheckCache, when set, is asked for a fresh result of a link before
+	// Check fetches it.
+	CheckCache CheckCache
+	// Anchors records on each HTML page the ids and <a name>s its links'
+	// fragments can point to (results.Record.Anchors).
+	Anchors bool
 	// Cookies is the cookie jar requests use and responses fill; nil gives
 	// each Run a jar of its own (net/http/cookiejar with the public suffix
 	// list), so that a site that sets a cookie and redirects works, and
@@ -183,6 +197,8 @@ func (c Config) withDefaults() (Config, error) {
 	check(c.MaxPages >= 0, "max pages %d: must not be negative", c.MaxPages)
 	check(c.MaxPagesPerHost >= 0, "max pages per host %d: must not be negative", c.MaxPagesPerHost)
 	check(!c.Sitemap || c.Depth > 0, "sitemap: needs a depth of 1 or more")
+	check(!c.Check || c.Depth > 0, "check: needs a depth of 1 or more")
+	check(!c.Check || c.Frontier == nil, "check: a shared frontier is not supported")
 	for _, p := range c.StripParams {
 		check(p != "", "strip param: empty name")
 	}
@@ -209,6 +225,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.MaxBody = cmp.Or(c.MaxBody, DefaultMaxBody)
 	c.MaxRedirects = max(cmp.Or(c.MaxRedirects, DefaultMaxRedirects), 0)
 	c.Grace = max(cmp.Or(c.Grace, DefaultGrace), 0)
+	c.Anchors = c.Anchors || c.Check
 	if c.UserAgent == "" {
 		c.UserAgent = "crawl/" + Version()
 	}

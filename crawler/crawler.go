@@ -433,6 +433,10 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	case j.targetErr != nil:
 		rec.Error = j.targetErr.Error()
 		return outcome{rec: rec}
+	case j.task.Check && c.cfg.CheckCache != nil:
+		if cached, ok := c.cfg.CheckCache.Lookup(j.task.URL); ok {
+			return outcome{rec: fromCache(rec, cached)}
+		}
 	}
 	if err := j.rules.allowed(&j.target); err != nil {
 		var unreachable *errUnreachable
@@ -448,6 +452,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 	}
 	c.noteInput(&j.task) // in a shared job, another worker's input
 	j.attempts++
+	j.leftScope = false
 	rec.Attempts = j.attempts
 	start := time.Now()
 	rec.FetchedAt = start.UTC()
@@ -459,10 +464,11 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		resp, err = c.sharedFetch(ctx, r, j, buf)
 	}
 	rec.DurationMS = time.Since(start).Milliseconds()
+	rec.Checked = j.task.Check || j.leftScope
 	if err != nil {
 		return c.fetchFailed(r, j, rec, err)
 	}
-	rec.Status, rec.FinalURL, rec.ContentType = resp.status, resp.finalURL, resp.contentType
+	rec.Status, rec.FinalURL, rec.ContentType, rec.Redirect = resp.status, resp.finalURL, resp.contentType, resp.redirect
 	j.proto = resp.proto
 	rec.Bytes, rec.Truncated = int64(len(resp.body)), resp.truncated
 	if resp.status != 0 && (resp.status < 200 || resp.status > 299) {
@@ -477,7 +483,7 @@ func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outco
 		return outcome{rec: rec}
 	}
 	switch {
-	case !resp.html:
+	case !resp.html || rec.Checked:
 	case c.cfg.Renderer != nil && resp.status != 0:
 		c.render(ctx, resp, &rec)
 	default:
@@ -495,7 +501,7 @@ func (c *Crawler) parse(ctx context.Context, body []byte, contentType, docURL st
 		rec.Error = ErrInterrupted.Error()
 		return
 	}
-	opt := extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails, MaxText: int(min(c.cfg.MaxBody, math.MaxInt32))}
+	opt := extract.Options{Fields: c.cfg.Select, ButtonDetails: c.cfg.ButtonDetails, Anchors: c.cfg.Anchors, MaxText: int(min(c.cfg.MaxBody, math.MaxInt32))}
 	page, err := extract.ParseWith(body, contentType, docURL, opt)
 	<-c.parsing
 	if page != nil {
@@ -503,6 +509,7 @@ func (c *Crawler) parse(ctx context.Context, body []byte, contentType, docURL st
 			rec.Button, rec.Link = page.Buttons, page.Links
 		}
 		rec.Fields, rec.Buttons, rec.FieldsTruncated = page.Fields, page.ButtonDetails, page.TextTruncated
+		rec.Anchors = page.Anchors
 	}
 	if err != nil {
 		rec.Error = "extract: " + err.Error()

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +34,7 @@ type response struct {
 	contentType string
 	retryAfter  string // the Retry-After header of a 429 or 503
 	proto       string // HTTP/1.1, HTTP/2.0
+	redirect    int    // the status of the first redirect followed, if any
 	body        []byte // at most MaxBody bytes, decompressed; only read for HTML
 	truncated   bool
 	html        bool
@@ -80,15 +82,29 @@ func newClient(cfg Config, control func(network, address string, c syscall.RawCo
 // fetch GETs target, following redirects, and reads the body of an HTML
 // response into buf. The whole exchange, redirects included, must finish
 // within the configured timeout.
-func (c *Crawler) fetch(ctx context.Context, target weburl.URL, buf *bodyBuf, hop hopCheck) (*response, error) {
+func (c *Crawler) fetch(ctx context.Context, method string, target weburl.URL, buf *bodyBuf, hop hopCheck) (*response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, final, err := c.get(ctx, target, c.cfg.MaxRedirects, hop)
+	first := 0
+	firstHop := func(ctx context.Context, status int, next *weburl.URL) error {
+		if first == 0 {
+			first = status
+		}
+		if hop == nil {
+			return nil
+		}
+		return hop(ctx, status, next)
+	}
+	resp, final, err := c.get(ctx, method, target, c.cfg.MaxRedirects, firstHop)
 	if err != nil {
 		return nil, err
 	}
 	defer closeBody(resp.Body)
-	return c.readResponse(resp, final, buf)
+	r, err := c.readResponse(resp, final, buf)
+	if r != nil {
+		r.redirect = first
+	}
+	return r, err
 }
 
 // redirectError is a redirect that was not followed.
@@ -101,11 +117,12 @@ func (e *redirectError) Error() string { return e.msg }
 // with the credentials headers only on the inputs' origins, each hop vetted by
 // hop when it is not nil. It returns the last response, whose body the
 // caller closes, and its URL.
-func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
+func (c *Crawler) get(ctx context.Context, method string, target weburl.URL, maxRedirects int, hop hopCheck) (*http.Response, weburl.URL, error) {
+	var chain []string // the URLs fetched, to tell a loop
 	for redirects := 0; ; redirects++ {
-		resp, err := c.do(newRequest(ctx, target, c.headerFor(&target)))
+		resp, err := c.do(newRequest(ctx, method, target, c.headerFor(&target)))
 		if err == nil && resp.StatusCode == http.StatusUnauthorized {
-			resp, err = c.authenticate(ctx, target, resp)
+			resp, err = c.authenticate(ctx, method, target, resp)
 		}
 		if err != nil {
 			return nil, target, err
@@ -115,8 +132,9 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 			return resp, target, nil
 		}
 		closeBody(resp.Body)
+		chain = append(chain, target.Href)
 		if redirects == maxRedirects {
-			return nil, target, &redirectError{fmt.Sprintf("stopped after %d redirects", redirects)}
+			return nil, target, &redirectError{redirectLimit(chain, redirects)}
 		}
 		next, err := weburl.Resolve(&target, loc, nil)
 		if err != nil {
@@ -134,11 +152,22 @@ func (c *Crawler) get(ctx context.Context, target weburl.URL, maxRedirects int, 
 	}
 }
 
+// redirectLimit says why a chain of redirects was stopped: a loop when
+// it came back to a URL it had been to, else too many redirects.
+func redirectLimit(chain []string, redirects int) string {
+	for i, u := range chain {
+		if slices.Contains(chain[i+1:], u) {
+			return fmt.Sprintf("redirect loop: stopped after %d redirects, back at %s", redirects, u)
+		}
+	}
+	return fmt.Sprintf("stopped after %d redirects", redirects)
+}
+
 // authenticate answers a 401 with the credentials of the URL (user:pass@),
 // as Chromium does: they are sent only when the server asks for them
 // with a Basic challenge, never before, and only when -H gave no
 // Authorization of its own. Otherwise the 401 stands.
-func (c *Crawler) authenticate(ctx context.Context, target weburl.URL, resp *http.Response) (*http.Response, error) {
+func (c *Crawler) authenticate(ctx context.Context, method string, target weburl.URL, resp *http.Response) (*http.Response, error) {
 	header := c.headerFor(&target)
 	if target.Username == "" && target.Password == "" || header.Get("Authorization") != "" || !basicChallenge(resp.Header) {
 		return resp, nil
@@ -146,7 +175,7 @@ func (c *Crawler) authenticate(ctx context.Context, target weburl.URL, resp *htt
 	closeBody(resp.Body)
 	withAuth := header.Clone()
 	withAuth.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(unescape(target.Username)+":"+unescape(target.Password))))
-	return c.do(newRequest(ctx, target, withAuth))
+	return c.do(newRequest(ctx, method, target, withAuth))
 }
 
 // basicChallenge reports whether a 401's WWW-Authenticate offers Basic.
@@ -213,12 +242,12 @@ func isRedirect(status int) bool {
 	return false
 }
 
-// newRequest builds a GET for target. The path and query go on the wire
+// newRequest builds a request for target (a GET, or a HEAD for a check). The path and query go on the wire
 // exactly as the URL Standard serialized them, as a browser sends them. The
 // header is shared, not copied: neither the client nor the transport
 // writes to a request's header (the client copies it before adding basic
 // auth).
-func newRequest(ctx context.Context, target weburl.URL, header http.Header) *http.Request {
+func newRequest(ctx context.Context, method string, target weburl.URL, header http.Header) *http.Request {
 	host := target.Host
 	if target.Port != "" {
 		host += ":" + target.Port
@@ -239,7 +268,7 @@ func newRequest(ctx context.Context, target weburl.URL, header http.Header) *htt
 		// browsers and curl send it (and in absolute form to a proxy).
 		u.Opaque, u.RawPath = "", target.Path
 	}
-	req := &http.Request{Method: http.MethodGet, URL: u, Host: host, Header: header}
+	req := &http.Request{Method: method, URL: u, Host: host, Header: header}
 	return req.WithContext(ctx)
 }
 
@@ -250,14 +279,15 @@ func unescape(s string) string {
 	return s
 }
 
-// readResponse reads the body of a successful HTML response. Other
-// responses are recorded by status and content type only.
+// readResponse reads the body of a successful HTML response into buf. Other
+// responses, and all of them without a buf, are recorded by status and
+// content type only.
 func (c *Crawler) readResponse(resp *http.Response, target weburl.URL, buf *bodyBuf) (*response, error) {
 	r := &response{status: resp.StatusCode, finalURL: target.Href, contentType: lastValue(resp.Header, "Content-Type"), retryAfter: resp.Header.Get("Retry-After"), proto: resp.Proto}
 	if resp.StatusCode < 100 || resp.StatusCode > 599 {
 		return nil, fmt.Errorf("malformed HTTP status %03d", resp.StatusCode)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || buf == nil {
 		return r, nil
 	}
 	if r.contentType != "" && !extract.IsHTML(r.contentType) {

@@ -50,6 +50,9 @@ func (c *Crawler) follow(ctx context.Context, page Task, rec *results.Record, b 
 		}
 		child := Task{Seed: Seed{URL: withoutFragment(&u)}, Depth: page.Depth + 1, Parent: rec.URL, Key: c.norm.Key(&u)}
 		reason := c.filter.reason(&u, child.URL, child.Key, page.Depth, scopeKey)
+		if c.cfg.Check && c.filter.checks(reason, child.URL, child.Key) {
+			child.Check, reason = true, ""
+		}
 		if child.Extended = selfExtending(&pageURL, page.Extended, &u); child.Extended > maxSelfExtended && reason == "" {
 			reason = skipTrap
 		}

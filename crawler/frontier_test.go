@@ -187,7 +187,7 @@ func TestFrontierSpills(t *testing.T) {
 	const n = 50000
 	for i := range n {
 		u := fmt.Sprintf("http://a/%d?q=%s", i, strings.Repeat("x", i%300))
-		if _, err := f.Add(ctx, Task{Seed: Seed{URL: u}, Key: u, Depth: 1, Parent: "s", Extended: uint8(i)}); err != nil {
+		if _, err := f.Add(ctx, Task{Seed: Seed{URL: u}, Key: u, Depth: 1, Parent: "s", Extended: uint8(i), Check: i%3 == 0}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,7 +202,7 @@ func TestFrontierSpills(t *testing.T) {
 	for i := range n {
 		tk, err := f.Next(ctx)
 		want := fmt.Sprintf("http://a/%d?q=%s", i, strings.Repeat("x", i%300))
-		if err != nil || tk.URL != want || tk.Key != want || tk.Parent != "s" || tk.Depth != 1 || tk.Extended != uint8(i) {
+		if err != nil || tk.URL != want || tk.Key != want || tk.Parent != "s" || tk.Depth != 1 || tk.Extended != uint8(i) || tk.Check != (i%3 == 0) {
 			t.Fatalf("task %d = %+v, %v", i, tk, err)
 		}
 		f.Done(ctx, tk, Page{})

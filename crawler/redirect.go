@@ -58,12 +58,17 @@ func (c *Crawler) redirectCheck(r *run, j *job, buf *bodyBuf) hopCheck {
 			}
 			return fmt.Errorf("redirect to %s %w", next.Href, err)
 		}
-		if !recursive {
-			return nil
+		if !recursive || t.Check || j.leftScope {
+			return nil // a link checked takes no key: it is no page of the crawl
 		}
 		href, key := withoutFragment(next), c.norm.Key(next)
 		if t.Depth > 0 {
-			if reason := c.filter.hopReason(next, href, key, scopeKey); reason != "" {
+			reason := c.filter.hopReason(next, href, key, scopeKey)
+			if c.cfg.Check && reason == skipScope && c.filter.filtered(href, key) == "" {
+				j.leftScope = true // checked where it leads, not crawled
+				return nil
+			}
+			if reason != "" {
 				return &redirectStop{status: status, url: next.Href, skip: reason}
 			}
 		}

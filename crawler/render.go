@@ -50,7 +50,7 @@ type Rendered struct {
 // buttons and links from the live DOM, and its fields and button details
 // from the DOM as serialized (open shadow roots as declarative ones).
 func (c *Crawler) render(ctx context.Context, resp *response, rec *results.Record) {
-	details := len(c.cfg.Select) > 0 || c.cfg.ButtonDetails
+	details := len(c.cfg.Select) > 0 || c.cfg.ButtonDetails || c.cfg.Anchors
 	doc := Document{URL: resp.finalURL, Status: resp.status, ContentType: resp.contentType, Body: resp.body, Fetch: c.subresource, Serialize: details}
 	out, err := c.cfg.Renderer.Render(ctx, doc)
 	switch {

@@ -226,7 +226,7 @@ func robotsGroup(body []byte, token string) []byte {
 func (c *Crawler) getRobots(ctx context.Context, u weburl.URL, buf *bodyBuf) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	resp, _, err := c.get(ctx, u, robotsRedirects, nil)
+	resp, _, err := c.get(ctx, http.MethodGet, u, robotsRedirects, nil)
 	var redirect *redirectError
 	if errors.As(err, &redirect) {
 		return http.StatusNotFound, nil, nil // unavailable: no rules

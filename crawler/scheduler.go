@@ -27,6 +27,9 @@ type job struct {
 	robots    bool         // fetch the host's robots.txt instead of a task
 	rules     *robotsRules // the host's rules when the job was handed out
 	proto     string       // of the last response (HTTP/1.1, HTTP/2.0), for the log
+	// leftScope is set during an attempt at a page whose redirect left the
+	// scope of a link check (Config.Check): it is checked, not crawled.
+	leftScope bool
 }
 
 // host is the politeness state of one origin (scheme, host and port).

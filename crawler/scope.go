@@ -114,6 +114,13 @@ func (f *filter) reason(u *weburl.URL, href, key string, d int, scopeKey string)
 	return ""
 }
 
+// checks reports whether a link not followed for reason is to be checked
+// instead (see Config.Check): one out of the scope or past the depth that
+// Include and Exclude let through, and not too long to be a URL.
+func (f *filter) checks(reason, href, key string) bool {
+	return (reason == skipScope || reason == skipDepth) && len(href) <= maxURLLength && f.filtered(href, key) == ""
+}
+
 func anyMatch(res []*regexp.Regexp, s string) bool {
 	for _, re := range res {
 		if re.MatchString(s) {
@@ -170,9 +177,15 @@ func selfExtending(page *weburl.URL, pageExtended uint8, link *weburl.URL) uint8
 // key, the form with unreserved escapes decoded and the others upper-cased,
 // which is what a server reads: /%6Cogout is /logout to --exclude /logout.
 func (f *filter) hopReason(u *weburl.URL, href, key, scopeKey string) string {
-	switch {
-	case f.scope != ScopeAny && f.scope.key(u) != scopeKey:
+	if f.scope != ScopeAny && f.scope.key(u) != scopeKey {
 		return skipScope
+	}
+	return f.filtered(href, key)
+}
+
+// filtered returns why Include or Exclude leave a URL out, or "".
+func (f *filter) filtered(href, key string) string {
+	switch {
 	case anyMatch(f.exclude, href) || key != href && anyMatch(f.exclude, key):
 		return skipExclude
 	case len(f.include) > 0 && !anyMatch(f.include, href) && (key == href || !anyMatch(f.include, key)):

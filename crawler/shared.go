@@ -2,6 +2,7 @@ package crawler
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -60,5 +61,8 @@ func (c *Crawler) sharedFetch(ctx context.Context, r *run, j *job, buf *bodyBuf)
 		}
 		defer release()
 	}
-	return c.fetch(ctx, j.target, buf, c.redirectCheck(r, j, buf))
+	if j.task.Check {
+		return c.checkFetch(ctx, j.target, c.redirectCheck(r, j, buf))
+	}
+	return c.fetch(ctx, http.MethodGet, j.target, buf, c.redirectCheck(r, j, buf))
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/crawlkit/crawl/internal/weburl"
@@ -88,7 +89,7 @@ func (c *Crawler) readSitemap(ctx context.Context, r *run, j *job, loc string, b
 		}
 		return nil
 	}
-	resp, _, err := c.get(ctx, u, robotsRedirects, hop)
+	resp, _, err := c.get(ctx, http.MethodGet, u, robotsRedirects, hop)
 	if err != nil {
 		return nil, false, err
 	}

@@ -140,7 +140,7 @@ func (q *spillQueue) close() {
 }
 
 // encodeTask appends the fields a discovered task has: URL, key, parent,
-// depth and trap counter. Seeds never spill.
+// depth, trap counter and Check. Seeds never spill.
 func encodeTask(b []byte, t *Task) []byte {
 	key := t.Key
 	if key == t.URL {
@@ -151,7 +151,11 @@ func encodeTask(b []byte, t *Task) []byte {
 		b = append(b, s...)
 	}
 	b = binary.AppendUvarint(b, uint64(t.Depth))
-	return append(b, t.Extended)
+	var check byte
+	if t.Check {
+		check = 1
+	}
+	return append(b, t.Extended, check)
 }
 
 func decodeTask(r *bufio.Reader) (Task, error) {
@@ -175,7 +179,11 @@ func decodeTask(r *bufio.Reader) (Task, error) {
 	if err != nil {
 		return Task{}, err
 	}
-	t := Task{Seed: Seed{URL: s[0]}, Key: s[1], Parent: s[2], Depth: int(depth), Extended: ext}
+	check, err := r.ReadByte()
+	if err != nil {
+		return Task{}, err
+	}
+	t := Task{Seed: Seed{URL: s[0]}, Key: s[1], Parent: s[2], Depth: int(depth), Extended: ext, Check: check == 1}
 	if t.Key == "" {
 		t.Key = t.URL
 	}

@@ -54,6 +54,9 @@ type Task struct {
 	// (Seed.Done) whose host's sitemaps are still to be read: it is not
 	// fetched or recorded again; only its sitemaps are read.
 	SitemapsOnly bool
+	// Check is set on a link to be checked rather than crawled (see
+	// Config.Check): it is fetched without its body, and not parsed.
+	Check bool
 }
 
 // ErrDrained is returned by Frontier.Next when the frontier is closed and

@@ -30,11 +30,15 @@ type Record struct {
 	Fields map[string][]string `json:"fields,omitzero"`
 	// Buttons lists, for an HTML page of a crawl with --buttons detail,
 	// every button a person could press, with or without an id.
-	Buttons     []extract.Button `json:"buttons,omitzero"`
-	Status      int              `json:"status,omitempty"`
-	FinalURL    string           `json:"final_url,omitempty"`
-	ContentType string           `json:"content_type,omitempty"`
-	Depth       int              `json:"depth"`
+	Buttons  []extract.Button `json:"buttons,omitzero"`
+	Status   int              `json:"status,omitempty"`
+	FinalURL string           `json:"final_url,omitempty"`
+	// Redirect is the status of the first redirect on the way to
+	// FinalURL (301, 302, 303, 307 or 308), so that a link to a page
+	// that moved for good can be updated; 0 when there was none.
+	Redirect    int    `json:"redirect,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Depth       int    `json:"depth"`
 	// Parent is a page that links to this one at Depth-1; empty for inputs.
 	Parent     string    `json:"parent,omitempty"`
 	FetchedAt  time.Time `json:"fetched_at,omitzero"`
@@ -62,7 +66,14 @@ type Record struct {
 	// followed, without that being an error: "max-pages" for an input past
 	// --max-pages, "scope" for a redirect out of the crawl's scope.
 	Skipped string `json:"skipped,omitempty"`
-	Error   string `json:"error,omitempty"`
+	// Checked is set on the record of a link that crawl check verified
+	// without crawling it (out of scope): its status, and no links.
+	Checked bool `json:"checked,omitempty"`
+	// Anchors lists, with crawler.Config.Anchors, the ids and <a name>s a
+	// link's #fragment can point to on this page: nil when the page was
+	// not parsed as HTML, empty when it has none.
+	Anchors []string `json:"anchors,omitempty"`
+	Error   string   `json:"error,omitempty"`
 }
 
 // OK reports whether the URL was fetched and parsed without error.
@@ -103,6 +114,10 @@ func (r *Record) appendFields(dst []byte) []byte {
 	if r.FinalURL != "" {
 		dst = append(dst, `,"final_url":`...)
 		dst = appendString(dst, r.FinalURL)
+	}
+	if r.Redirect != 0 {
+		dst = append(dst, `,"redirect":`...)
+		dst = strconv.AppendInt(dst, int64(r.Redirect), 10)
 	}
 	if r.ContentType != "" {
 		dst = append(dst, `,"content_type":`...)
@@ -149,6 +164,13 @@ func (r *Record) appendFields(dst []byte) []byte {
 	if r.Skipped != "" {
 		dst = append(dst, `,"skipped":`...)
 		dst = appendString(dst, r.Skipped)
+	}
+	if r.Checked {
+		dst = append(dst, `,"checked":true`...)
+	}
+	if len(r.Anchors) > 0 {
+		dst = append(dst, `,"anchors":`...)
+		dst = appendStrings(dst, r.Anchors)
 	}
 	if r.Error != "" {
 		dst = append(dst, `,"error":`...)

@@ -28,6 +28,10 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			URL: "https://example.com/b", Depth: 2, Parent: "https://example.com/a", Status: 301,
 			FinalURL: "https://other.example/", DuplicateOf: "https://example.com/c", Skipped: "scope",
 		}},
+		{"checked", Record{
+			URL: "https://other.example/a", Status: 200, FinalURL: "https://other.example/b", Redirect: 308, Checked: true,
+		}},
+		{"anchors", Record{URL: "u", Anchors: []string{"top", "a\\b"}}},
 		{"error", Record{URL: "https://down.example/", Error: "dial tcp: connection refused"}},
 		{"escapes", Record{
 			URL:    "https://e.com/?q=\"<&>\"",
