@@ -417,7 +417,7 @@ type outcome struct {
 
 // crawl makes one attempt at a job. Whatever happens is in the record.
 func (c *Crawler) crawl(ctx context.Context, r *run, j *job, buf *bodyBuf) outcome {
-	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Parent: j.task.Parent, Attempts: j.attempts}
+	rec := results.Record{URL: j.task.URL, Depth: j.task.Depth, Parent: j.task.Parent, Attempts: j.attempts, Checked: j.task.Check}
 	switch {
 	case j.task.SitemapsOnly: // recorded by an earlier run
 		return outcome{sitemapsOnly: true}

@@ -56,6 +56,13 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		}
 		return code, err
 	}
+	var check *checkRun
+	if o.check != nil {
+		if check, err = startCheck(o, &cfg); err != nil {
+			return 0, err
+		}
+		defer check.close()
+	}
 	c, err := crawler.New(cfg)
 	if err != nil {
 		return 0, usagef("%v", err)
@@ -70,6 +77,9 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, err
 	}
 	t := &tally{next: out.sink, statuses: make(map[string]int)}
+	if check != nil {
+		t.next = check.sink(out.sink)
+	}
 	seeds, skipped := in.seeds(ctx), 0
 	var replayErr error
 	if out.done != nil {
@@ -113,13 +123,25 @@ func crawl(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.W
 		return 0, in.err
 	case replayErr != nil:
 		return 0, replayErr
+	}
+	if check != nil {
+		// The report goes where the records do not.
+		w := stdout
+		if o.output == "-" {
+			w = stderr
+		}
+		if err := check.finish(w); err != nil {
+			return 0, err
+		}
+	}
+	switch {
 	case interrupted:
 		fmt.Fprintln(stderr, "crawl: interrupted; URLs not crawled are recorded with the error \"interrupted\"")
 		if !o.quiet {
 			fmt.Fprintln(stderr, resumeHint(o))
 		}
 		return exitInterrupted, nil
-	case t.failed > 0:
+	case check != nil && check.rep.Failed(), check == nil && t.failed > 0:
 		return exitSomeFailed, nil
 	}
 	return exitOK, nil
@@ -150,6 +172,9 @@ type output struct {
 
 func openOutput(o *options, stdout io.Writer) (*output, error) {
 	switch {
+	case o.output == "": // crawl check without -o: the report is the output
+		nop := func() error { return nil }
+		return &output{sink: sinkFunc(func(results.Record) error { return nil }), finish: nop, abort: func() {}}, nil
 	case o.resume:
 		done, err := results.Resume(o.output)
 		if err != nil {

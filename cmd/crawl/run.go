@@ -77,6 +77,7 @@ type options struct {
 	version        bool
 	args           []string
 	argv           []string // the whole command line, for the resume hint
+	check          *checkOptions // crawl check's own flags; nil for a crawl
 }
 
 // maxRetries bounds --retries: past 20 doubling waits of up to 30 s each,
@@ -142,7 +143,11 @@ func newFlagSet(o *options) *pflag.FlagSet {
 
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
-	fs := newFlagSet(o)
+	return o.parse(newFlagSet(o), args)
+}
+
+// parse parses args with fs, whose flags set o, and checks the values.
+func (o *options) parse(fs *pflag.FlagSet, args []string) (*options, error) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -183,7 +188,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	if o.retries < 0 || o.retries > maxRetries {
 		return nil, usagef("--retries %d: want 0 to %d", o.retries, maxRetries)
 	}
-	if o.output == "" {
+	if o.output == "" && o.check == nil {
 		return nil, usagef("--output: want a file name, or - for stdout")
 	}
 	if o.robots != "obey" && o.robots != "ignore" {
@@ -338,6 +343,7 @@ func orNone(n int) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, `Usage: crawl [flags] [URL | FILE.html | DIR ...]
        crawl --redis URL --job NAME [flags] [URL ...]
+       crawl check [flags] URL...      (crawl check --help)
        crawl export [-o FILE] RESULTS.jsonl
        crawl export --redis URL --job NAME [-o FILE]
        crawl jobs --redis URL
@@ -364,6 +370,9 @@ Exit status: 0 all URLs crawled, 4 some URLs have errors (all are recorded),
 
 // run is the whole command, testable in-process: it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "check" {
+		return checkCommand(ctx, args[1:], stdin, stdout, stderr)
+	}
 	if len(args) > 0 && (args[0] == "export" || args[0] == "jobs" || args[0] == "job") {
 		var err error
 		switch args[0] {

@@ -1,0 +1,366 @@
+// Package report turns the records of a link check (crawl check) into the
+// list of broken links, each with every page that links to it. It reads
+// the records back from a Spill in passes, holding only the links that are
+// broken and the fragments that are linked to, never the link graph.
+package report
+
+import (
+	"cmp"
+	"hash/maphash"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Options says how links are judged.
+type Options struct {
+	// Key returns the dedup key of an absolute URL without its fragment:
+	// the crawl's, so that two spellings of one page are one target.
+	Key func(href string) string
+	// SkipFragment, when set, leaves unchecked the fragments it matches
+	// (client-side routes such as #/users/1).
+	SkipFragment *regexp.Regexp
+	// Redirects is "" to accept redirects, "warn" to list the links that
+	// are permanently redirected (301, 308), "error" to count them as
+	// broken as well.
+	Redirects string
+}
+
+// Report is what a link check found.
+type Report struct {
+	// Pages counts the pages crawled, Checked the links checked without
+	// being crawled (out of the scope or past the depth).
+	Pages   int `json:"pages"`
+	Checked int `json:"checked"`
+	// Links counts the links found on the pages crawled; NotChecked counts
+	// those of the schemes that are not fetched (mailto, tel, javascript,
+	// data and others), by scheme.
+	Links      int            `json:"links"`
+	NotChecked map[string]int `json:"not_checked"`
+	// Fragments counts the links with a #fragment checked against the
+	// page they point to.
+	Fragments int `json:"fragments"`
+	// Broken lists the targets that are broken; RateLimited those that
+	// still answered 429 after their retries (not broken: unknown);
+	// Redirected, with Options.Redirects "warn", those that moved for
+	// good. Each is sorted by URL.
+	Broken      []Target `json:"broken"`
+	RateLimited []Target `json:"rate_limited"`
+	Redirected  []Target `json:"redirected"`
+}
+
+// Target is one link target and the pages that link to it.
+type Target struct {
+	// URL is the target as recorded, with the #fragment for a missing
+	// fragment.
+	URL string `json:"url"`
+	// Kind says what is wrong: "http" (a 4xx or 5xx), "network",
+	// "timeout", "redirect loop", "redirects", "fragment" (missing),
+	// "rate limited" or "moved" (a permanent redirect).
+	Kind   string `json:"kind"`
+	Status int    `json:"status,omitempty"`
+	Error  string `json:"error"`
+	// FinalURL is where its redirects led.
+	FinalURL string `json:"final_url,omitempty"`
+	// Input is set when the target is an input of the crawl, which no page
+	// may link to.
+	Input     bool       `json:"input,omitempty"`
+	Referrers []Referrer `json:"referrers"`
+}
+
+// Referrer is a link to a target: the page it is on, and its index in that
+// page's "link" list (from 0).
+type Referrer struct {
+	Page string `json:"page"`
+	Link int    `json:"link"`
+}
+
+// Failed reports whether the check failed: something is broken.
+func (r *Report) Failed() bool { return len(r.Broken) > 0 }
+
+// problem is what is wrong with a target page, by its key.
+type problem struct {
+	target *Target
+	list   *[]Target // where the target goes: Broken, RateLimited, Redirected
+}
+
+// builder holds the state of the passes.
+type builder struct {
+	opt  Options
+	seed maphash.Seed
+	rep  *Report
+	// problems are the targets with something wrong, by key.
+	problems map[string]*problem
+	// alias maps the key of a page recorded as a duplicate, or reached
+	// by a redirect, to the key of the record that has its content.
+	alias map[string]string
+	// wanted holds each (page key, fragment) linked to; found those the
+	// page has. pages holds the keys of pages linked to with a fragment,
+	// parsed those of them whose anchors were read.
+	wanted, found map[uint64]struct{}
+	pages, parsed map[string]struct{}
+	targets       []*problem
+}
+
+// Build reads the spill three times: to find the targets with problems and
+// the fragments linked to, to find which of those fragments exist, and to
+// list the referrers of what is broken.
+func Build(s *Spill, opt Options) (*Report, error) {
+	b := &builder{
+		opt: opt, seed: maphash.MakeSeed(), rep: &Report{NotChecked: map[string]int{}},
+		problems: map[string]*problem{}, alias: map[string]string{},
+		wanted: map[uint64]struct{}{}, found: map[uint64]struct{}{},
+		pages: map[string]struct{}{}, parsed: map[string]struct{}{},
+	}
+	if err := s.each(b.survey); err != nil {
+		return nil, err
+	}
+	if len(b.wanted) > 0 {
+		owners := b.owners()
+		if err := s.each(func(e *entry) { b.anchors(e, owners) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.each(b.refer); err != nil {
+		return nil, err
+	}
+	return b.finish(), nil
+}
+
+// survey is the first pass: counts, problems, aliases and the fragments
+// linked to.
+func (b *builder) survey(e *entry) {
+	key := b.opt.Key(e.URL)
+	switch {
+	case e.Checked:
+		b.rep.Checked++
+	case e.Error == "" && e.DuplicateOf == "" && e.Skipped == "":
+		b.rep.Pages++
+	}
+	if e.DuplicateOf != "" {
+		b.alias[key] = e.DuplicateOf
+	} else if e.FinalURL != "" && e.FinalURL != e.URL && e.Error == "" && !e.Checked {
+		if final := b.opt.Key(e.FinalURL); final != key {
+			b.alias[final] = key
+		}
+	}
+	if t, list := b.judge(e); t != nil {
+		t.Input = e.Depth == 0
+		b.problems[key] = &problem{target: t, list: list}
+	}
+	for _, href := range e.Links {
+		page, frag, ok := strings.Cut(href, "#")
+		if !ok || !b.checksFragment(frag) || !isHTTP(page) {
+			continue
+		}
+		pk := b.opt.Key(page)
+		b.pages[pk] = struct{}{}
+		for _, f := range spellings(frag) {
+			b.wanted[b.hash(pk, f)] = struct{}{}
+		}
+	}
+}
+
+// judge returns what is wrong with the target of record e, and the list
+// it belongs to, or nil.
+func (b *builder) judge(e *entry) (*Target, *[]Target) {
+	t := &Target{URL: e.URL, Status: e.Status, Error: e.Error, FinalURL: e.FinalURL}
+	redirect := e.Redirect
+	if e.DuplicateOf != "" && isRedirect(e.Status) {
+		redirect = e.Status
+	}
+	switch {
+	case e.Error == "":
+		if b.opt.Redirects == "" || redirect != 301 && redirect != 308 {
+			return nil, nil
+		}
+		t.Kind, t.Error = "moved", "moved permanently ("+strconv.Itoa(redirect)+") to "+e.FinalURL
+		if b.opt.Redirects == "error" {
+			return t, &b.rep.Broken
+		}
+		return t, &b.rep.Redirected
+	case e.Status == 429:
+		t.Kind = "rate limited"
+		return t, &b.rep.RateLimited
+	case strings.HasPrefix(e.Error, "extract: "), e.Error == "interrupted":
+		return nil, nil // the page is there; or it was never checked
+	case e.Status >= 400:
+		t.Kind = "http"
+	case strings.HasPrefix(e.Error, "redirect loop"):
+		t.Kind = "redirect loop"
+	case strings.Contains(e.Error, "redirect"):
+		t.Kind = "redirects"
+	case strings.HasPrefix(e.Error, "timeout"):
+		t.Kind = "timeout"
+	default:
+		t.Kind = "network"
+	}
+	return t, &b.rep.Broken
+}
+
+// owners maps the key of each record that has a page's content to the
+// other keys that lead to that page (its aliases).
+func (b *builder) owners() map[string][]string {
+	owners := map[string][]string{}
+	for k := range b.alias {
+		if owner := b.owner(k); owner != k {
+			owners[owner] = append(owners[owner], k)
+		}
+	}
+	return owners
+}
+
+// owner follows aliases from key to the record that has the page.
+func (b *builder) owner(key string) string {
+	for range 20 { // aliases never loop; this bounds a record set that says otherwise
+		next, ok := b.alias[key]
+		if !ok {
+			break
+		}
+		key = next
+	}
+	return key
+}
+
+// anchors is the second pass: which of the fragments wanted each page has.
+func (b *builder) anchors(e *entry, owners map[string][]string) {
+	if !e.Parsed {
+		return
+	}
+	key := b.opt.Key(e.URL)
+	for _, k := range append([]string{key}, owners[key]...) {
+		if _, ok := b.pages[k]; !ok {
+			continue
+		}
+		b.parsed[k] = struct{}{}
+		for _, a := range e.Anchors {
+			if h := b.hash(k, a); hasKey(b.wanted, h) {
+				b.found[h] = struct{}{}
+			}
+		}
+	}
+}
+
+// refer is the last pass: every link on a page to a target with a problem
+// is a referrer of that target.
+func (b *builder) refer(e *entry) {
+	for i, href := range e.Links {
+		b.rep.Links++
+		page, frag, hasFrag := strings.Cut(href, "#")
+		if !isHTTP(page) {
+			b.rep.NotChecked[scheme(href)]++
+			continue
+		}
+		key := b.opt.Key(page)
+		p := b.problems[key]
+		if owned := b.problems[b.owner(key)]; p == nil && owned != nil && owned.target.Kind != "moved" {
+			p = owned // a page that redirected to a broken one; a move is its own page's
+		}
+		if p == nil && hasFrag && b.checksFragment(frag) {
+			p = b.fragment(key, page, frag)
+		}
+		if p == nil {
+			continue
+		}
+		if len(p.target.Referrers) == 0 {
+			b.targets = append(b.targets, p)
+		}
+		p.target.Referrers = append(p.target.Referrers, Referrer{Page: e.URL, Link: i})
+	}
+}
+
+// fragment returns the problem of a link to page#frag (key its page's key)
+// when the page was parsed and has no such anchor, or nil.
+func (b *builder) fragment(key, page, frag string) *problem {
+	if _, ok := b.parsed[key]; !ok {
+		return nil
+	}
+	b.rep.Fragments++
+	for _, f := range spellings(frag) {
+		if hasKey(b.found, b.hash(key, f)) {
+			return nil
+		}
+	}
+	pkey := key + "#" + frag
+	p := b.problems[pkey]
+	if p == nil {
+		t := &Target{URL: page + "#" + frag, Kind: "fragment", Error: "no element with id or <a name> " + strconv.Quote(frag)}
+		p = &problem{target: t, list: &b.rep.Broken}
+		b.problems[pkey] = p
+	}
+	return p
+}
+
+// finish puts each target in its list, inputs with problems included,
+// sorted.
+func (b *builder) finish() *Report {
+	for _, p := range b.problems {
+		if len(p.target.Referrers) == 0 && p.target.Input {
+			b.targets = append(b.targets, p)
+		}
+	}
+	for _, p := range b.targets {
+		slices.SortFunc(p.target.Referrers, func(x, y Referrer) int {
+			return cmp.Or(strings.Compare(x.Page, y.Page), cmp.Compare(x.Link, y.Link))
+		})
+		*p.list = append(*p.list, *p.target)
+	}
+	for _, list := range []*[]Target{&b.rep.Broken, &b.rep.RateLimited, &b.rep.Redirected} {
+		if *list == nil {
+			*list = []Target{}
+		}
+		slices.SortFunc(*list, func(x, y Target) int { return strings.Compare(x.URL, y.URL) })
+	}
+	return b.rep
+}
+
+// checksFragment reports whether a link's fragment is to be checked: not
+// empty, not "top" (which always scrolls to the top), not skipped.
+func (b *builder) checksFragment(frag string) bool {
+	if frag == "" || strings.EqualFold(frag, "top") {
+		return false
+	}
+	return b.opt.SkipFragment == nil || !b.opt.SkipFragment.MatchString(frag)
+}
+
+func (b *builder) hash(key, frag string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(b.seed)
+	h.WriteString(key)
+	h.WriteByte(0)
+	h.WriteString(frag)
+	return h.Sum64()
+}
+
+// spellings returns the forms of a fragment that can name an element: as
+// written, and percent-decoded (the HTML standard tries both).
+func spellings(frag string) []string {
+	if d, err := url.PathUnescape(frag); err == nil && d != frag {
+		return []string{frag, d}
+	}
+	return []string{frag}
+}
+
+func hasKey(m map[uint64]struct{}, k uint64) bool {
+	_, ok := m[k]
+	return ok
+}
+
+func isHTTP(href string) bool {
+	return strings.HasPrefix(href, "http://") || strings.HasPrefix(href, "https://")
+}
+
+// scheme returns the scheme of a link that is not fetched, lower case.
+func scheme(href string) string {
+	s, _, ok := strings.Cut(href, ":")
+	if !ok || s == "" {
+		return "other"
+	}
+	return strings.ToLower(s)
+}
+
+func isRedirect(status int) bool {
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308
+}
