@@ -85,7 +85,7 @@ type section struct {
 func (r *Report) sections() []section {
 	return []section{
 		{"BROKEN", "Broken", r.Broken},
-		{"LIMITED", "Rate limited (429, not known to be broken)", r.RateLimited},
+		{"LIMITED", "Rate limited", r.RateLimited},
 		{"MOVED", "Moved permanently", r.Redirected},
 	}
 }

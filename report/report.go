@@ -176,7 +176,10 @@ func (b *builder) judge(e *entry) (*Target, *[]Target) {
 		if b.opt.Redirects == "" || redirect != 301 && redirect != 308 {
 			return nil, nil
 		}
-		t.Kind, t.Error = "moved", "moved permanently ("+strconv.Itoa(redirect)+") to "+e.FinalURL
+		t.Kind, t.Error = "moved", "moved permanently ("+strconv.Itoa(redirect)+")"
+		if e.FinalURL != "" {
+			t.Error += " to " + e.FinalURL
+		}
 		if b.opt.Redirects == "error" {
 			return t, &b.rep.Broken
 		}
@@ -298,6 +301,7 @@ func (b *builder) fragment(key, page, frag string) *problem {
 func (b *builder) finish() *Report {
 	for _, p := range b.problems {
 		if len(p.target.Referrers) == 0 && p.target.Input {
+			p.target.Referrers = []Referrer{}
 			b.targets = append(b.targets, p)
 		}
 	}
