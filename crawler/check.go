@@ -22,11 +22,12 @@ type CheckCache interface {
 // when the HEAD fails or answers 4xx or 5xx, since many servers refuse
 // HEAD (405, 501) or answer it wrongly (404 to a HEAD, 200 to a GET). A
 // HEAD that timed out, or whose redirects went wrong, is not tried again
-// as a GET: the GET would fail the same way, after as long.
+// as a GET: the GET would fail the same way, after as long. Nor is a 429
+// or 503, which asks for fewer requests: the retry waits as it says.
 func (c *Crawler) checkFetch(ctx context.Context, target weburl.URL, hop hopCheck) (*response, error) {
 	resp, err := c.fetch(ctx, http.MethodHead, target, nil, hop)
-	if err == nil && resp.status < 400 {
-		return resp, nil
+	if err == nil && (resp.status < 400 || slowsHost(resp.status)) {
+		return resp, nil // a 429 or 503 asks for fewer requests: retried later, as a HEAD
 	}
 	var redirect *redirectError
 	var stop *redirectStop

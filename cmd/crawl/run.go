@@ -76,7 +76,7 @@ type options struct {
 	verbose        bool
 	version        bool
 	args           []string
-	argv           []string // the whole command line, for the resume hint
+	argv           []string      // the whole command line, for the resume hint
 	check          *checkOptions // crawl check's own flags; nil for a crawl
 }
 
