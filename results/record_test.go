@@ -101,15 +101,16 @@ func TestRecordJSONIsStable(t *testing.T) {
 		URL: "u", Button: []string{"b"}, Link: []string{"l"},
 		Fields:  map[string][]string{"z": {"1", "2"}, "a": {}},
 		Buttons: []extract.Button{{Kind: "button", ID: "i", Name: "n", Type: "submit", Text: "t", Value: "v", Form: "f", FormAction: "fa", Disabled: true}, {Kind: "role"}},
-		Status:  200, FinalURL: "f", ContentType: "c",
+		Status:  200, FinalURL: "f", Redirect: 301, ContentType: "c",
 		Depth: 2, Parent: "p", FetchedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 6, Bytes: 7,
-		Attempts: 8, Truncated: true, FieldsTruncated: true, Rendered: true, Render: "timeout", DuplicateOf: "d", Skipped: "s", Error: "e",
+		Attempts: 8, Truncated: true, FieldsTruncated: true, Rendered: true, Render: "timeout", DuplicateOf: "d", Skipped: "s",
+		Checked: true, Anchors: []string{"x"}, Error: "e",
 	}
 	const wantFull = `{"url":"u","button":["b"],"link":["l"],"fields":{"a":[],"z":["1","2"]},` +
 		`"buttons":[{"kind":"button","id":"i","name":"n","type":"submit","text":"t","value":"v","form":"f","formaction":"fa","disabled":true},{"kind":"role"}],` +
-		`"status":200,"final_url":"f","content_type":"c",` +
+		`"status":200,"final_url":"f","redirect":301,"content_type":"c",` +
 		`"depth":2,"parent":"p","fetched_at":"2026-01-02T03:04:05Z","duration_ms":6,"bytes":7,"attempts":8,` +
-		`"truncated":true,"fields_truncated":true,"rendered":true,"render":"timeout","duplicate_of":"d","skipped":"s","error":"e"}`
+		`"truncated":true,"fields_truncated":true,"rendered":true,"render":"timeout","duplicate_of":"d","skipped":"s","checked":true,"anchors":["x"],"error":"e"}`
 	const wantEmpty = `{"url":"","button":[],"link":[],"depth":0,"duration_ms":0}`
 	if got := string(full.AppendJSON(nil)); got != wantFull {
 		t.Errorf("a full record is written as\n%s\nwant\n%s", got, wantFull)

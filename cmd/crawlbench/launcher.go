@@ -23,6 +23,9 @@ import (
 type launchRequest struct {
 	Args  []string `json:"args"`
 	Stdin string   `json:"stdin"`
+	// Stdout, when set, is a file to write the program's standard output
+	// to, for programs that write their results there.
+	Stdout string `json:"stdout,omitempty"`
 	// Tree asks for the process tree's memory and CPU (treeSampler):
 	// for programs that start others, such as a browser.
 	Tree bool `json:"tree"`
@@ -74,6 +77,14 @@ func launchOne(req launchRequest) launchResult {
 		}
 		defer f.Close()
 		cmd.Stdin = f
+	}
+	if req.Stdout != "" {
+		f, err := os.Create(req.Stdout)
+		if err != nil {
+			return launchResult{Exit: -1, Err: err.Error()}
+		}
+		defer f.Close()
+		cmd.Stdout = f
 	}
 	var stderr limitedBuffer
 	cmd.Stderr = &stderr

@@ -66,7 +66,8 @@ func main() {
 	}
 	defer l.close()
 
-	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site; S is three workers of a shared job on a local redis-server, RMEM what a 1,000,000-URL job holds in Redis, and DRAIN a 1,000,000-page shared crawl whose records an exporter drains; H is crawl --render against katana's headless mode (needs chromium, npm and the module proxy)")
+	only := flag.String("scenarios", "A,B,C,D", "comma-separated scenarios to run: A, B, C, D (D is D10k, D100k and D1M); R and M are recursive crawls of a generated site; S is three workers of a shared job on a local redis-server, RMEM what a 1,000,000-URL job holds in Redis, and DRAIN a 1,000,000-page shared crawl whose records an exporter drains; H is crawl --render against katana's headless mode (needs chromium, npm and the module proxy); L is crawl check against linkinator on a generated site with broken links planted, APACHE the same on the Apache manual at -apache (both need npm)")
+	apache := flag.String("apache", "http://127.0.0.1/manual/en/", "where scenario APACHE finds Debian's apache2-doc manual served by Apache")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
 	flag.Parse()
@@ -132,6 +133,16 @@ func main() {
 	if want["H"] {
 		if err := runRender(l, bins["crawl"], dir, *runs); err != nil {
 			log.Fatalf("scenario H: %v", err)
+		}
+	}
+	if want["L"] {
+		if err := runCheck(l, bins["crawl"], dir, *runs); err != nil {
+			log.Fatalf("scenario L: %v", err)
+		}
+	}
+	if want["APACHE"] {
+		if err := runApacheManual(l, bins["crawl"], dir, *apache, *runs); err != nil {
+			log.Fatalf("scenario APACHE: %v", err)
 		}
 	}
 	if want["DRAIN"] {
