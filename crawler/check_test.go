@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -186,5 +187,28 @@ func TestCheckCache(t *testing.T) {
 	}
 	if n := s.hit("HEAD", "ext.test/gone") + s.hit("GET", "ext.test/gone"); n != 0 {
 		t.Errorf("%d requests for a cached link", n)
+	}
+}
+
+// TestCheckIncludeExclude: a link --include leaves out is checked, not
+// crawled; one --exclude matches is neither.
+func TestCheckIncludeExclude(t *testing.T) {
+	s := newCheckSite(t)
+	c := s.crawler(t, Config{Depth: 5, Check: true,
+		Include: []*regexp.Regexp{regexp.MustCompile(`site\.test:\d+/(a)?$`)},
+		Exclude: []*regexp.Regexp{regexp.MustCompile(`head-lies`)}})
+	site := "http://site.test:" + s.port()
+	recs := crawlRecords(t, c, site+"/")
+	if r := recs[site+"/deep"]; !r.Checked || r.Status != 200 {
+		t.Errorf("/deep, not included: %+v, want checked", r)
+	}
+	if n := s.hit("GET", "site.test/deep") + s.hit("HEAD", "site.test/deeper") + s.hit("GET", "site.test/deeper"); n != 0 {
+		t.Errorf("a page not included was crawled: %d requests for /deep and /deeper", n)
+	}
+	if r, ok := recs["http://ext.test:"+s.port()+"/head-lies"]; ok {
+		t.Errorf("an excluded link was checked: %+v", r)
+	}
+	if n := s.hit("HEAD", "ext.test/head-lies") + s.hit("GET", "ext.test/head-lies"); n != 0 {
+		t.Errorf("%d requests for an excluded link", n)
 	}
 }

@@ -92,8 +92,8 @@ type Config struct {
 	// It needs Depth 1 or more.
 	Sitemap bool
 	// Check makes the crawl a link check: every http(s) link on a crawled
-	// page that the scope or the depth leaves out (Include and Exclude
-	// still apply) is checked instead of crawled, once per URL: a HEAD,
+	// page that the scope, the depth or Include leaves out (but not one
+	// Exclude does) is checked instead of crawled, once per URL: a HEAD,
 	// then a GET when the HEAD fails, without reading or parsing the body,
 	// under the same politeness. Its record has Checked set. A redirect of
 	// a crawled page out of the scope is followed and checked the same way.

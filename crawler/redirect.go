@@ -64,7 +64,7 @@ func (c *Crawler) redirectCheck(r *run, j *job, buf *bodyBuf) hopCheck {
 		href, key := withoutFragment(next), c.norm.Key(next)
 		if t.Depth > 0 {
 			reason := c.filter.hopReason(next, href, key, scopeKey)
-			if c.cfg.Check && reason == skipScope && c.filter.filtered(href, key) == "" {
+			if c.cfg.Check && (reason == skipScope || reason == skipInclude) && c.filter.filtered(href, key) != skipExclude {
 				j.leftScope = true // checked where it leads, not crawled
 				return nil
 			}

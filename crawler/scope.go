@@ -115,10 +115,14 @@ func (f *filter) reason(u *weburl.URL, href, key string, d int, scopeKey string)
 }
 
 // checks reports whether a link not followed for reason is to be checked
-// instead (see Config.Check): one out of the scope or past the depth that
-// Include and Exclude let through, and not too long to be a URL.
+// instead (see Config.Check): one out of the scope, past the depth or
+// not included, that Exclude lets through and is not too long to be a URL.
 func (f *filter) checks(reason, href, key string) bool {
-	return (reason == skipScope || reason == skipDepth) && len(href) <= maxURLLength && f.filtered(href, key) == ""
+	switch reason {
+	case skipScope, skipDepth, skipInclude:
+		return len(href) <= maxURLLength && f.filtered(href, key) != skipExclude
+	}
+	return false
 }
 
 func anyMatch(res []*regexp.Regexp, s string) bool {

@@ -96,11 +96,13 @@ type builder struct {
 	// alias maps the key of a page recorded as a duplicate, or reached
 	// by a redirect, to the key of the record that has its content.
 	alias map[string]string
-	// wanted holds each (page key, fragment) linked to; found those the
-	// page has. pages holds the keys of pages linked to with a fragment,
-	// parsed those of them whose anchors were read.
+	// wanted holds the hash of each (page key, fragment) linked to from
+	// another page; found those the page has. pages holds the hashes of
+	// the keys of pages linked to with a fragment, parsed those of them
+	// whose anchors were read. A link to a fragment of its own page (a
+	// table of contents) is checked against that page's record alone.
 	wanted, found map[uint64]struct{}
-	pages, parsed map[string]struct{}
+	pages, parsed map[uint64]struct{}
 	targets       []*problem
 }
 
@@ -112,7 +114,7 @@ func Build(s *Spill, opt Options) (*Report, error) {
 		opt: opt, seed: maphash.MakeSeed(), rep: &Report{NotChecked: map[string]int{}},
 		problems: map[string]*problem{}, alias: map[string]string{},
 		wanted: map[uint64]struct{}{}, found: map[uint64]struct{}{},
-		pages: map[string]struct{}{}, parsed: map[string]struct{}{},
+		pages: map[uint64]struct{}{}, parsed: map[uint64]struct{}{},
 	}
 	if err := s.each(b.survey); err != nil {
 		return nil, err
@@ -156,7 +158,10 @@ func (b *builder) survey(e *entry) {
 			continue
 		}
 		pk := b.opt.Key(page)
-		b.pages[pk] = struct{}{}
+		if pk == key && e.Parsed {
+			continue // its own page: checked by refer
+		}
+		b.pages[b.hash(pk, "")] = struct{}{}
 		for _, f := range spellings(frag) {
 			b.wanted[b.hash(pk, f)] = struct{}{}
 		}
@@ -234,10 +239,10 @@ func (b *builder) anchors(e *entry, owners map[string][]string) {
 	}
 	key := b.opt.Key(e.URL)
 	for _, k := range append([]string{key}, owners[key]...) {
-		if _, ok := b.pages[k]; !ok {
+		if !hasKey(b.pages, b.hash(k, "")) {
 			continue
 		}
-		b.parsed[k] = struct{}{}
+		b.parsed[b.hash(k, "")] = struct{}{}
 		for _, a := range e.Anchors {
 			if h := b.hash(k, a); hasKey(b.wanted, h) {
 				b.found[h] = struct{}{}
@@ -249,21 +254,10 @@ func (b *builder) anchors(e *entry, owners map[string][]string) {
 // refer is the last pass: every link on a page to a target with a problem
 // is a referrer of that target.
 func (b *builder) refer(e *entry) {
+	pg := pageLinks{e: e}
 	for i, href := range e.Links {
 		b.rep.Links++
-		page, frag, hasFrag := strings.Cut(href, "#")
-		if !isHTTP(page) {
-			b.rep.NotChecked[scheme(href)]++
-			continue
-		}
-		key := b.opt.Key(page)
-		p := b.problems[key]
-		if owned := b.problems[b.owner(key)]; p == nil && owned != nil && owned.target.Kind != "moved" {
-			p = owned // a page that redirected to a broken one; a move is its own page's
-		}
-		if p == nil && hasFrag && b.checksFragment(frag) {
-			p = b.fragment(key, page, frag)
-		}
+		p := b.linkProblem(&pg, href)
 		if p == nil {
 			continue
 		}
@@ -274,10 +268,56 @@ func (b *builder) refer(e *entry) {
 	}
 }
 
+// pageLinks is a page whose links refer reads, with what it works out
+// about the page only when a link needs it.
+type pageLinks struct {
+	e   *entry
+	key string              // the page's key
+	own map[string]struct{} // its anchors
+}
+
+// linkProblem returns the problem of the link href on page pg, or nil.
+func (b *builder) linkProblem(pg *pageLinks, href string) *problem {
+	page, frag, hasFrag := strings.Cut(href, "#")
+	if !isHTTP(page) {
+		b.rep.NotChecked[scheme(href)]++
+		return nil
+	}
+	key := b.opt.Key(page)
+	if p := b.problems[key]; p != nil {
+		return p
+	}
+	if p := b.problems[b.owner(key)]; p != nil && p.target.Kind != "moved" {
+		return p // a page that redirected to a broken one; a move is its own page's
+	}
+	if !hasFrag || !b.checksFragment(frag) {
+		return nil
+	}
+	if pg.key == "" {
+		pg.key = b.opt.Key(pg.e.URL)
+	}
+	if key != pg.key || !pg.e.Parsed {
+		return b.fragment(key, page, frag)
+	}
+	if pg.own == nil {
+		pg.own = make(map[string]struct{}, len(pg.e.Anchors))
+		for _, a := range pg.e.Anchors {
+			pg.own[a] = struct{}{}
+		}
+	}
+	b.rep.Fragments++
+	for _, f := range spellings(frag) {
+		if _, ok := pg.own[f]; ok {
+			return nil
+		}
+	}
+	return b.missing(key, page, frag)
+}
+
 // fragment returns the problem of a link to page#frag (key its page's key)
 // when the page was parsed and has no such anchor, or nil.
 func (b *builder) fragment(key, page, frag string) *problem {
-	if _, ok := b.parsed[key]; !ok {
+	if !hasKey(b.parsed, b.hash(key, "")) {
 		return nil
 	}
 	b.rep.Fragments++
@@ -286,6 +326,12 @@ func (b *builder) fragment(key, page, frag string) *problem {
 			return nil
 		}
 	}
+	return b.missing(key, page, frag)
+}
+
+// missing returns the problem of the missing fragment frag of page (key
+// its key), made the first time.
+func (b *builder) missing(key, page, frag string) *problem {
 	pkey := key + "#" + frag
 	p := b.problems[pkey]
 	if p == nil {

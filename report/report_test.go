@@ -28,7 +28,7 @@ func fixture() []results.Record {
 			"http://x/limited", "http://x/moved", "http://s/a#missing", "http://x/gone",
 		}},
 		{URL: "http://dead/", Error: "dial tcp 127.0.0.1:9: connect: connection refused"},
-		{URL: "http://s/a", Depth: 1, Status: 200, Anchors: []string{"by-id", "by-name", "café"}, Link: []string{"http://s/#top-sec", "http://s/#nowhere"}},
+		{URL: "http://s/a", Depth: 1, Status: 200, Anchors: []string{"by-id", "by-name", "café"}, Link: []string{"http://s/#top-sec", "http://s/#nowhere", "http://s/a#by-id", "http://s/a#own-missing"}},
 		{URL: "http://s/old", Depth: 1, Status: 301, FinalURL: "http://s/a", DuplicateOf: "http://s/a"},
 		{URL: "http://s/broken", Depth: 1, Status: 404, Error: "HTTP 404 Not Found"},
 		{URL: "http://x/gone", Depth: 1, Status: 404, Checked: true, Error: "HTTP 404 Not Found"},
@@ -69,7 +69,7 @@ func urls(ts []Target) []string {
 
 func TestBuild(t *testing.T) {
 	rep := build(t, fixture(), Options{SkipFragment: regexp.MustCompile(`^/`), Redirects: "warn"})
-	if want := []string{"http://dead/", "http://s/#nowhere", "http://s/a#missing", "http://s/broken", "http://x/gone"}; !slices.Equal(urls(rep.Broken), want) {
+	if want := []string{"http://dead/", "http://s/#nowhere", "http://s/a#missing", "http://s/a#own-missing", "http://s/broken", "http://x/gone"}; !slices.Equal(urls(rep.Broken), want) {
 		t.Errorf("broken %q, want %q", urls(rep.Broken), want)
 	}
 	refs := map[string][]Referrer{}
@@ -77,10 +77,11 @@ func TestBuild(t *testing.T) {
 		refs[b.URL] = b.Referrers
 	}
 	for url, want := range map[string][]Referrer{
-		"http://dead/":       {},
-		"http://s/#nowhere":  {{"http://s/a", 1}},
-		"http://s/a#missing": {{"http://s/", 2}, {"http://s/", 15}},
-		"http://x/gone":      {{"http://s/", 9}, {"http://s/", 16}},
+		"http://dead/":           {},
+		"http://s/#nowhere":      {{"http://s/a", 1}},
+		"http://s/a#missing":     {{"http://s/", 2}, {"http://s/", 15}},
+		"http://s/a#own-missing": {{"http://s/a", 3}}, // a link to its own page
+		"http://x/gone":          {{"http://s/", 9}, {"http://s/", 16}},
 	} {
 		if !slices.Equal(refs[url], want) {
 			t.Errorf("referrers of %s: %v, want %v", url, refs[url], want)
@@ -92,8 +93,8 @@ func TestBuild(t *testing.T) {
 	if got := urls(rep.Redirected); !slices.Equal(got, []string{"http://s/old", "http://x/moved"}) {
 		t.Errorf("redirected %q", got)
 	}
-	if rep.Pages != 2 || rep.Checked != 3 || rep.Links != 19 || rep.Fragments != 7 {
-		t.Errorf("pages %d checked %d links %d fragments %d, want 2 3 19 7", rep.Pages, rep.Checked, rep.Links, rep.Fragments)
+	if rep.Pages != 2 || rep.Checked != 3 || rep.Links != 21 || rep.Fragments != 9 {
+		t.Errorf("pages %d checked %d links %d fragments %d, want 2 3 21 9", rep.Pages, rep.Checked, rep.Links, rep.Fragments)
 	}
 	if want := map[string]int{"mailto": 1, "tel": 1, "javascript": 1}; !mapsEqual(rep.NotChecked, want) {
 		t.Errorf("not checked %v, want %v", rep.NotChecked, want)

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +33,7 @@ type linkSite struct {
 	extURL    string
 }
 
-const checkPages = 2000
+const checkPages = 10000
 
 func startLinkSite() (*linkSite, error) {
 	s := &linkSite{}
@@ -62,6 +64,11 @@ func (s *linkSite) close() {
 var filler = strings.Repeat("<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n", 50)
 
 func (s *linkSite) servePage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>home</title><a href="/p/0">start</a>`)
+		return
+	}
 	var i int
 	if _, err := fmt.Sscanf(r.URL.Path, "/p/%d", &i); err != nil || i < 0 || i >= checkPages {
 		http.NotFound(w, r)
@@ -100,12 +107,12 @@ func (s *linkSite) serveExt(w http.ResponseWriter, r *http.Request) {
 	http.NotFound(w, r)
 }
 
-// brokenLink is one broken <a href> target on one page.
+// brokenLink is one link to a broken target: the target, without its
+// fragment, and the page the link is on.
 type brokenLink struct{ target, page string }
 
 // runCheck is scenario L: crawl check against linkinator on the generated
-// site; both must find the same broken links with the same referrers
-// (linkinator does not check fragments: those are compared apart).
+// site, from its root.
 func runCheck(l *launcher, crawlBin, dir string, runs int) error {
 	site, err := startLinkSite()
 	if err != nil {
@@ -116,103 +123,145 @@ func runCheck(l *launcher, crawlBin, dir string, runs int) error {
 	if err != nil {
 		return fmt.Errorf("linkinator: %v", err)
 	}
-	fmt.Printf("\n| scenario | program | wall s | CPU s | peak RSS MB | broken links (target, page) | broken targets | fragments broken | time vs linkinator | RSS vs linkinator |\n")
-	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	return compareCheckers(l, crawlBin, lk, dir, "L", site.siteURL+"/p/0", runs, "64")
+	checkHeader()
+	return compareCheckers(l, crawlBin, lk, dir, "L", site.siteURL+"/", runs, "64")
 }
 
-// compareCheckers runs both link checkers on root, interleaved, and prints
-// their medians and whether they agree.
+func checkHeader() {
+	fmt.Printf("\n| scenario | program | wall s | CPU s | peak RSS MB | broken targets | links to them listed | fragments broken | time vs linkinator | RSS vs linkinator |\n")
+	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+}
+
+// checkerRun is what one link checker found.
+type checkerRun struct {
+	launchResult
+	broken    map[string]bool     // targets, without fragments
+	links     map[brokenLink]bool // (target, page) pairs listed
+	fragments int                 // missing fragments (crawl only)
+}
+
+// compareCheckers runs both link checkers on root, interleaved, prints
+// their medians and compares what they found. linkinator crawls the pages
+// under root (a prefix of their URL) and checks every other link; crawl
+// check is given the same with --include. linkinator lists each broken URL
+// once, with the first page it was found on, and checks more than <a
+// href> (images, scripts, stylesheets): it is compared on the targets that
+// are <a href> links of the pages, which crawl's records list.
 func compareCheckers(l *launcher, crawlBin, lk, dir, name, root string, runs int, concurrency string) error {
-	var crawlRuns, lkRuns []launchResult
-	var crawlBroken, lkBroken map[brokenLink]bool
-	var fragments int
-	for range runs {
+	var crawls, lks []checkerRun
+	records := filepath.Join(dir, "check-"+name+".jsonl")
+	for i := range runs {
 		rep := filepath.Join(dir, "check-"+name+".json")
-		res, err := l.run("", crawlBin, "check", "-q", "--no-progress", "-c", concurrency, "--per-host", concurrency, "--report", rep, root)
+		args := []string{crawlBin, "check", "-q", "--no-progress", "-c", concurrency, "--per-host", concurrency,
+			"--include", "^" + regexp.QuoteMeta(root), "--report", rep, root}
+		if i == runs-1 { // the records tell which targets are <a href> links
+			args = append(args, "-o", records)
+		}
+		res, err := l.run("", args...)
 		if err != nil || res.Exit != 0 && res.Exit != 4 {
 			return fmt.Errorf("crawl check: exit %d %v\n%s", res.Exit, err, res.Stderr)
 		}
-		crawlRuns = append(crawlRuns, res)
-		if crawlBroken, fragments, err = crawlCheckBroken(rep); err != nil {
+		c := checkerRun{launchResult: res}
+		if err := c.readCrawl(rep); err != nil {
 			return err
 		}
+		crawls = append(crawls, c)
 		out := filepath.Join(dir, "linkinator-"+name+".json")
 		res, err = l.runRequest(launchRequest{Args: []string{"node", lk, root, "--recurse", "--format", "json", "--concurrency", concurrency}, Stdout: out})
 		if err != nil || res.Exit != 0 && res.Exit != 1 {
 			return fmt.Errorf("linkinator: exit %d %v\n%s", res.Exit, err, res.Stderr)
 		}
-		lkRuns = append(lkRuns, res)
-		if lkBroken, err = linkinatorBroken(out); err != nil {
+		k := checkerRun{launchResult: res}
+		if err := k.readLinkinator(out); err != nil {
 			return err
 		}
+		lks = append(lks, k)
 	}
-	c, k := medianRun(crawlRuns), medianRun(lkRuns)
-	targets := func(m map[brokenLink]bool) int {
-		t := map[string]bool{}
-		for b := range m {
-			t[b.target] = true
-		}
-		return len(t)
+	anchors, err := anchorTargets(records)
+	if err != nil {
+		return err
 	}
+	c, k := medianChecker(crawls), medianChecker(lks)
+	k.onlyAnchors(anchors)
 	fmt.Printf("| %s | crawl check | %.2f | %.2f | %.0f | %d | %d | %d | %.2f× | %.2f× |\n", name, c.Wall.Seconds(), c.CPU.Seconds(), float64(c.MaxRSS)/1024,
-		len(crawlBroken), targets(crawlBroken), fragments, c.Wall.Seconds()/k.Wall.Seconds(), float64(c.MaxRSS)/float64(k.MaxRSS))
+		len(c.broken), len(c.links), c.fragments, c.Wall.Seconds()/k.Wall.Seconds(), float64(c.MaxRSS)/float64(k.MaxRSS))
 	fmt.Printf("| %s | linkinator %s | %.2f | %.2f | %.0f | %d | %d | – | | |\n", name, linkinatorVersion, k.Wall.Seconds(), k.CPU.Seconds(), float64(k.MaxRSS)/1024,
-		len(lkBroken), targets(lkBroken))
-	onlyCrawl, onlyLk := diff(crawlBroken, lkBroken), diff(lkBroken, crawlBroken)
-	fmt.Printf("| | *%s: %d broken links found by crawl only, %d by linkinator only (fragments apart)* | | | | | | | | |\n", root, len(onlyCrawl), len(onlyLk))
-	for i, b := range append(onlyCrawl, onlyLk...) {
-		if i == 10 {
+		len(k.broken), len(k.links))
+	onlyCrawl, onlyLk := diffKeys(c.broken, k.broken), diffKeys(k.broken, c.broken)
+	var missing []string
+	for b := range k.links {
+		if c.broken[b.target] && !c.links[b] {
+			missing = append(missing, b.target+" on "+b.page)
+		}
+	}
+	slices.Sort(missing)
+	fmt.Printf("| | *%s: %d broken targets found by crawl only, %d by linkinator only; %d links linkinator lists that crawl does not* | | | | | | | | |\n", root, len(onlyCrawl), len(onlyLk), len(missing))
+	for i, d := range slices.Concat(prefixed("crawl only: ", onlyCrawl), prefixed("linkinator only: ", onlyLk), prefixed("link missing: ", missing)) {
+		if i == 12 {
 			break
 		}
-		fmt.Printf("|  | *differs: %s on %s* | | | | | | | | |\n", b.target, b.page)
+		fmt.Printf("|  | *%s* | | | | | | | | |\n", d)
 	}
 	return nil
 }
 
-func diff(a, b map[brokenLink]bool) []brokenLink {
-	var out []brokenLink
+func prefixed(p string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p + s
+	}
+	return out
+}
+
+func diffKeys(a, b map[string]bool) []string {
+	var out []string
 	for k := range a {
 		if !b[k] {
 			out = append(out, k)
 		}
 	}
-	slices.SortFunc(out, func(x, y brokenLink) int { return cmp.Or(strings.Compare(x.target, y.target), strings.Compare(x.page, y.page)) })
+	slices.Sort(out)
 	return out
 }
 
-func medianRun(rs []launchResult) launchResult {
-	slices.SortFunc(rs, func(a, b launchResult) int { return cmp.Compare(a.Wall, b.Wall) })
+func medianChecker(rs []checkerRun) checkerRun {
+	slices.SortFunc(rs, func(a, b checkerRun) int { return cmp.Compare(a.Wall, b.Wall) })
 	return rs[len(rs)/2]
 }
 
-// crawlCheckBroken reads crawl check's JSON report: its broken links but
-// fragments (which linkinator does not check), and the count of those.
-func crawlCheckBroken(path string) (map[brokenLink]bool, int, error) {
+func withoutFragment(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	return u
+}
+
+// readCrawl reads crawl check's JSON report: its broken targets but
+// missing fragments (which linkinator does not check), counted apart.
+func (c *checkerRun) readCrawl(path string) error {
 	var rep report.Report
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, 0, fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %v", path, err)
 	}
-	out, fragments := map[brokenLink]bool{}, 0
+	c.broken, c.links = map[string]bool{}, map[brokenLink]bool{}
 	for _, t := range rep.Broken {
 		if t.Kind == "fragment" {
-			fragments++
+			c.fragments++
 			continue
 		}
+		c.broken[t.URL] = true
 		for _, r := range t.Referrers {
-			out[brokenLink{t.URL, r.Page}] = true
+			c.links[brokenLink{t.URL, r.Page}] = true
 		}
 	}
-	return out, fragments, nil
+	return nil
 }
 
-// linkinatorBroken reads linkinator's JSON output: every link it found
+// readLinkinator reads linkinator's JSON output: every link it found
 // broken, with the page it is on.
-func linkinatorBroken(path string) (map[brokenLink]bool, error) {
+func (c *checkerRun) readLinkinator(path string) error {
 	var res struct {
 		Links []struct {
 			URL, State, Parent string
@@ -220,18 +269,57 @@ func linkinatorBroken(path string) (map[brokenLink]bool, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %v", path, err)
 	}
-	out := map[brokenLink]bool{}
+	c.broken, c.links = map[string]bool{}, map[brokenLink]bool{}
 	for _, l := range res.Links {
 		if l.State == "BROKEN" {
-			out[brokenLink{l.URL, l.Parent}] = true
+			t := withoutFragment(l.URL)
+			c.broken[t] = true
+			c.links[brokenLink{t, l.Parent}] = true
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// onlyAnchors keeps the targets that are <a href> links.
+func (c *checkerRun) onlyAnchors(anchors map[string]bool) {
+	for t := range c.broken {
+		if !anchors[t] {
+			delete(c.broken, t)
+		}
+	}
+	for l := range c.links {
+		if !anchors[l.target] {
+			delete(c.links, l)
+		}
+	}
+}
+
+// anchorTargets reads crawl's records: every <a href> on the pages,
+// without fragments.
+func anchorTargets(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	dec := json.NewDecoder(f)
+	for {
+		var r struct{ Link []string }
+		if err := dec.Decode(&r); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		for _, l := range r.Link {
+			out[withoutFragment(l)] = true
+		}
+	}
 }
 
 // installLinkinator installs linkinator from npm into dir and returns its
@@ -256,8 +344,7 @@ func runApacheManual(l *launcher, crawlBin, dir, root string, runs int) error {
 	if err != nil {
 		return fmt.Errorf("linkinator: %v", err)
 	}
-	fmt.Printf("\n| scenario | program | wall s | CPU s | peak RSS MB | broken links (target, page) | broken targets | fragments broken | time vs linkinator | RSS vs linkinator |\n")
-	fmt.Printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	checkHeader()
 	start := time.Now()
 	defer func() { fmt.Printf("\nAPACHE took %v in all\n", time.Since(start).Round(time.Second)) }()
 	return compareCheckers(l, crawlBin, lk, dir, "APACHE", root, runs, "100")

@@ -70,8 +70,17 @@ func main() {
 	apache := flag.String("apache", "http://127.0.0.1/manual/en/", "where scenario APACHE finds Debian's apache2-doc manual served by Apache")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
+	serve := flag.Bool("serve-link-site", false, "serve scenario L's site until interrupted, to try crawl check on it by hand")
 	flag.Parse()
 	log.SetFlags(0)
+	if *serve {
+		site, err := startLinkSite()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(site.siteURL + "/")
+		select {}
+	}
 	log.SetPrefix("crawlbench: ")
 
 	dir, err := os.MkdirTemp("", "crawlbench-")
