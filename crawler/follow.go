@@ -43,7 +43,17 @@ func (c *Crawler) follow(ctx context.Context, page Task, rec *results.Record, b 
 	if c.cfg.Follow != nil {
 		from, _ = url.Parse(rec.URL)
 	}
+	// Most links of a site are to pages taken already (its menus are on
+	// every page): the frontier would drop them, and telling costs less
+	// than parsing them again. Config.Follow is asked about every link.
+	seen, _ := b.front.(seenKeys)
+	if c.cfg.Follow != nil {
+		seen = nil
+	}
 	for _, href := range rec.Link {
+		if seen != nil && seen.Seen(c.norm.KeyOf(href)) {
+			continue
+		}
 		u, err := weburl.Parse(href)
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 			continue
@@ -66,6 +76,9 @@ func (c *Crawler) follow(ctx context.Context, page Task, rec *results.Record, b 
 		}
 	}
 }
+
+// seenKeys is a frontier that tells cheaply whether it has taken a key.
+type seenKeys interface{ Seen(key string) bool }
 
 // follows asks Config.Follow about a link.
 func (c *Crawler) follows(from *url.URL, to string, depth int) bool {

@@ -38,6 +38,11 @@ type memFrontier struct {
 	queued   []*spillQueue // taken and waiting, by depth (0 unused)
 	proposed []*spillQueue // waiting to be taken, by depth (0 unused)
 	pending  []int         // taken and not done, by depth
+	// checking counts the links to check (Task.Check) taken and not
+	// done. They are not pending: having no links, they cannot shorten
+	// a path, so a slow one (a host that takes 5 s not to resolve) holds
+	// back no depth.
+	checking int
 	closed   bool
 	stopped  bool           // interrupted: take no more proposals
 	claims   int            // pages taken, for MaxPages
@@ -212,7 +217,11 @@ func (f *memFrontier) take(t Task) (bool, error) {
 	for len(f.pending) <= t.Depth {
 		f.pending = append(f.pending, 0)
 	}
-	f.pending[t.Depth]++
+	if t.Check {
+		f.checking++
+	} else {
+		f.pending[t.Depth]++
+	}
 	f.stats.accepted.Add(1)
 	f.stats.followed.Add(1)
 	f.broadcast()
@@ -315,10 +324,17 @@ func (f *memFrontier) Next(ctx context.Context) (Task, error) {
 	}
 }
 
+// Seen reports whether key was taken into the crawl.
+func (f *memFrontier) Seen(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.seen.has(key)
+}
+
 // drained reports whether the crawl is over: seeds all in, nothing pending,
 // nothing proposed.
 func (f *memFrontier) drained() bool {
-	if !f.closed || !f.stopped && f.lowestProposal() < len(f.proposed) {
+	if !f.closed || !f.stopped && f.lowestProposal() < len(f.proposed) || f.checking > 0 {
 		return false
 	}
 	for _, n := range f.pending {
@@ -337,8 +353,11 @@ func (f *memFrontier) Done(ctx context.Context, t Task, p Page) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pending[t.Depth]--
-	if f.pending[t.Depth] == 0 {
+	n := &f.pending[t.Depth]
+	if t.Check {
+		n = &f.checking
+	}
+	if *n--; *n == 0 {
 		f.broadcast()
 	}
 	return nil

@@ -47,6 +47,23 @@ func (n *Normalizer) Key(u *weburl.URL) string {
 	return string(weburl.AppendNormalEscapes(b, q))
 }
 
+// KeyOf returns the dedup key of href, an absolute URL as weburl
+// serializes it (a link of a record, say: not an input as typed). Most
+// such URLs are their own key but for the fragment, found without parsing
+// them again: those with no percent-escape to normalize, and no query when
+// the query is normalized.
+func (n *Normalizer) KeyOf(href string) string {
+	page, _, _ := strings.Cut(href, "#") // a serialized URL's first '#' starts its fragment
+	if !strings.Contains(page, "%") && (!strings.Contains(page, "?") || !n.SortQuery && len(n.StripParams) == 0) {
+		return page
+	}
+	u, err := weburl.Parse(href)
+	if err != nil {
+		return href
+	}
+	return n.Key(&u)
+}
+
 // query strips and sorts the parameters of q.
 func (n *Normalizer) query(q string) string {
 	params := strings.Split(q, "&")

@@ -35,7 +35,30 @@ func TestNormalizerKey(t *testing.T) {
 		if got := tt.norm.Key(&u); got != tt.want {
 			t.Errorf("Key(%s) = %s, want %s", tt.in, got, tt.want)
 		}
+		// KeyOf takes the serialization and finds the same key.
+		if got := tt.norm.KeyOf(u.Href); got != tt.want {
+			t.Errorf("KeyOf(%s) = %s, want %s", u.Href, got, tt.want)
+		}
 	}
+}
+
+// FuzzKeyOf: for any URL weburl serializes, KeyOf of the serialization is
+// Key of the URL, with and without query normalization.
+func FuzzKeyOf(f *testing.F) {
+	for _, s := range []string{"http://a/b?c=d#e", "https://x.y/%7e%41?q=%2f", "http://a/p?b=1&a=2", "http://[::1]:8080/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		u, err := weburl.Parse(in)
+		if err != nil {
+			return
+		}
+		for _, n := range []Normalizer{{}, {SortQuery: true}, {StripParams: []string{"utm_*"}}} {
+			if got, want := n.KeyOf(u.Href), n.Key(&u); got != want {
+				t.Errorf("%+v: KeyOf(%q) = %q, Key = %q", n, u.Href, got, want)
+			}
+		}
+	})
 }
 
 func TestGlobMatch(t *testing.T) {

@@ -140,16 +140,8 @@ func isTrap(u *weburl.URL, href string) bool {
 	if len(href) > maxURLLength {
 		return true
 	}
-	segs := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
-	if len(segs) > maxSegments {
+	if repeatsSegments(strings.TrimPrefix(u.Path, "/")) {
 		return true
-	}
-	for i, run := 1, 1; i < len(segs); i++ {
-		if segs[i] != segs[i-1] || segs[i] == "" {
-			run = 1
-		} else if run++; run > maxRepeats {
-			return true
-		}
 	}
 	if !u.HasQuery || u.Query == "" {
 		return false
@@ -160,6 +152,31 @@ func isTrap(u *weburl.URL, href string) bool {
 		if count[name]++; count[name] > maxRepeats {
 			return true
 		}
+	}
+	return false
+}
+
+// repeatsSegments reports whether path has more than maxSegments
+// segments, or one non-empty segment more than maxRepeats times in a row.
+// It is called for every link found, so it allocates nothing.
+func repeatsSegments(path string) bool {
+	n, run := 0, 1
+	prev, first := "", true
+	for seg := range strings.SplitSeq(path, "/") {
+		if n++; n > maxSegments {
+			return true
+		}
+		switch {
+		case first:
+			first = false
+		case seg != prev || seg == "":
+			run = 1
+		default:
+			if run++; run > maxRepeats {
+				return true
+			}
+		}
+		prev = seg
 	}
 	return false
 }

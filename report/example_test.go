@@ -9,11 +9,11 @@ import (
 )
 
 // A link check's records go into a Spill as the crawl makes them (it is a
-// results.Sink); Build then reads them back and finds every link to what
+// results.Sink); Report then reads them back and finds every link to what
 // is broken. The records here are what crawler.Run with Config.Check
 // would put.
-func ExampleBuild() {
-	spill, err := report.NewSpill("")
+func ExampleSpill_Report() {
+	spill, err := report.NewSpill("", report.Options{Key: func(href string) string { return href }})
 	if err != nil {
 		panic(err)
 	}
@@ -25,7 +25,7 @@ func ExampleBuild() {
 	} {
 		spill.Put(r)
 	}
-	rep, err := report.Build(spill, report.Options{Key: func(href string) string { return href }})
+	rep, err := spill.Report()
 	if err != nil {
 		panic(err)
 	}

@@ -1,7 +1,8 @@
 // Package report turns the records of a link check (crawl check) into the
-// list of broken links, each with every page that links to it. It reads
-// the records back from a Spill in passes, holding only the links that are
-// broken and the fragments that are linked to, never the link graph.
+// list of broken links, each with every page that links to it. A Spill
+// keeps the records in a file as they come and reads them back in passes,
+// holding only the links that are broken and the fragments that are
+// linked to, never the link graph.
 package report
 
 import (
@@ -19,6 +20,10 @@ type Options struct {
 	// Key returns the dedup key of an absolute URL without its fragment:
 	// the crawl's, so that two spellings of one page are one target.
 	Key func(href string) string
+	// LinkKey, when set, is Key for a URL the crawl serialized (a link,
+	// a final URL, a page it discovered), which can be quicker to get
+	// than for an input as it was typed. Default: Key.
+	LinkKey func(href string) string
 	// SkipFragment, when set, leaves unchecked the fragments it matches
 	// (client-side routes such as #/users/1).
 	SkipFragment *regexp.Regexp
@@ -106,19 +111,25 @@ type builder struct {
 	targets       []*problem
 }
 
-// Build reads the spill three times: to find the targets with problems and
-// the fragments linked to, to find which of those fragments exist, and to
-// list the referrers of what is broken.
-func Build(s *Spill, opt Options) (*Report, error) {
+func newBuilder(opt Options) *builder {
 	b := &builder{
 		opt: opt, seed: maphash.MakeSeed(), rep: &Report{NotChecked: map[string]int{}},
 		problems: map[string]*problem{}, alias: map[string]string{},
 		wanted: map[uint64]struct{}{}, found: map[uint64]struct{}{},
 		pages: map[uint64]struct{}{}, parsed: map[uint64]struct{}{},
 	}
-	if err := s.each(b.survey); err != nil {
-		return nil, err
+	if b.opt.LinkKey == nil {
+		b.opt.LinkKey = b.opt.Key
 	}
+	return b
+}
+
+// Report makes the report of the records put: the first pass over them
+// (survey) was made as they came; it reads them back twice, to find which
+// of the fragments linked to exist, and to list the referrers of what is
+// broken. It is called once, after the last Put.
+func (s *Spill) Report() (*Report, error) {
+	b := s.b
 	if len(b.wanted) > 0 {
 		owners := b.owners()
 		if err := s.each(func(e *entry) { b.anchors(e, owners) }); err != nil {
@@ -131,10 +142,10 @@ func Build(s *Spill, opt Options) (*Report, error) {
 	return b.finish(), nil
 }
 
-// survey is the first pass: counts, problems, aliases and the fragments
-// linked to.
+// survey is the first pass, made as each record is put: counts, problems,
+// aliases and the fragments linked to.
 func (b *builder) survey(e *entry) {
-	key := b.opt.Key(e.URL)
+	key := b.key(e)
 	switch {
 	case e.Checked:
 		b.rep.Checked++
@@ -144,7 +155,7 @@ func (b *builder) survey(e *entry) {
 	if e.DuplicateOf != "" {
 		b.alias[key] = e.DuplicateOf
 	} else if e.FinalURL != "" && e.FinalURL != e.URL && e.Error == "" && !e.Checked {
-		if final := b.opt.Key(e.FinalURL); final != key {
+		if final := b.opt.LinkKey(e.FinalURL); final != key {
 			b.alias[final] = key
 		}
 	}
@@ -157,7 +168,7 @@ func (b *builder) survey(e *entry) {
 		if !ok || !b.checksFragment(frag) || !isHTTP(page) {
 			continue
 		}
-		pk := b.opt.Key(page)
+		pk := b.opt.LinkKey(page)
 		if pk == key && e.Parsed {
 			continue // its own page: checked by refer
 		}
@@ -237,7 +248,7 @@ func (b *builder) anchors(e *entry, owners map[string][]string) {
 	if !e.Parsed {
 		return
 	}
-	key := b.opt.Key(e.URL)
+	key := b.key(e)
 	for _, k := range append([]string{key}, owners[key]...) {
 		if !hasKey(b.pages, b.hash(k, "")) {
 			continue
@@ -283,7 +294,7 @@ func (b *builder) linkProblem(pg *pageLinks, href string) *problem {
 		b.rep.NotChecked[scheme(href)]++
 		return nil
 	}
-	key := b.opt.Key(page)
+	key := b.opt.LinkKey(page)
 	if p := b.problems[key]; p != nil {
 		return p
 	}
@@ -294,7 +305,7 @@ func (b *builder) linkProblem(pg *pageLinks, href string) *problem {
 		return nil
 	}
 	if pg.key == "" {
-		pg.key = b.opt.Key(pg.e.URL)
+		pg.key = b.key(pg.e)
 	}
 	if key != pg.key || !pg.e.Parsed {
 		return b.fragment(key, page, frag)
@@ -373,6 +384,14 @@ func (b *builder) checksFragment(frag string) bool {
 		return false
 	}
 	return b.opt.SkipFragment == nil || !b.opt.SkipFragment.MatchString(frag)
+}
+
+// key returns the key of the page of e: an input is as it was typed.
+func (b *builder) key(e *entry) string {
+	if e.Depth == 0 {
+		return b.opt.Key(e.URL)
+	}
+	return b.opt.LinkKey(e.URL)
 }
 
 func (b *builder) hash(key, frag string) uint64 {

@@ -39,7 +39,10 @@ func fixture() []results.Record {
 
 func build(t *testing.T, recs []results.Record, opt Options) *Report {
 	t.Helper()
-	s, err := NewSpill(t.TempDir())
+	if opt.Key == nil {
+		opt.Key = func(s string) string { return s }
+	}
+	s, err := NewSpill(t.TempDir(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +52,7 @@ func build(t *testing.T, recs []results.Record, opt Options) *Report {
 			t.Fatal(err)
 		}
 	}
-	if opt.Key == nil {
-		opt.Key = func(s string) string { return s }
-	}
-	rep, err := Build(s, opt)
+	rep, err := s.Report()
 	if err != nil {
 		t.Fatal(err)
 	}

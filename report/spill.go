@@ -14,13 +14,15 @@ import (
 
 // Spill is a results.Sink that keeps what the report needs of each record
 // in a file, so that a crawl of millions of pages is read back in passes
-// instead of being held in memory. It is safe for concurrent use.
+// instead of being held in memory, and makes the report's first pass as
+// the records come. It is safe for concurrent use.
 type Spill struct {
 	mu  sync.Mutex
 	f   *os.File
 	w   *bufio.Writer
 	n   int
 	err error
+	b   *builder
 }
 
 // entry is the part of a record the report reads.
@@ -41,15 +43,16 @@ type entry struct {
 	Anchors []string
 }
 
-// NewSpill creates the spill file in dir (the system's temporary
-// directory when empty); it is removed at once, and gone with Close.
-func NewSpill(dir string) (*Spill, error) {
+// NewSpill creates the spill of a report made with opt, its file in dir
+// (the system's temporary directory when empty); the file is removed at
+// once, and gone with Close.
+func NewSpill(dir string, opt Options) (*Spill, error) {
 	f, err := os.CreateTemp(dir, "crawl-check-*")
 	if err != nil {
 		return nil, fmt.Errorf("check spill: %w", err)
 	}
 	os.Remove(f.Name()) // an open file stays readable
-	return &Spill{f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	return &Spill{f: f, w: bufio.NewWriterSize(f, 256<<10), b: newBuilder(opt)}, nil
 }
 
 // Put keeps r's entry.
@@ -65,6 +68,7 @@ func (s *Spill) Put(r results.Record) error {
 	if s.err == nil {
 		_, s.err = s.w.Write(buf)
 		s.n++
+		s.b.survey(&e)
 	}
 	return s.err
 }

@@ -144,7 +144,7 @@ func startCheck(o *options, cfg *crawler.Config) (*checkRun, error) {
 		}
 		ch.cache, cfg.CheckCache = cache, cache
 	}
-	spill, err := report.NewSpill(cfg.SpillDir)
+	spill, err := report.NewSpill(cfg.SpillDir, report.Options{Key: ch.key, LinkKey: ch.norm.KeyOf, SkipFragment: o.check.skip, Redirects: strings.TrimPrefix(o.check.redirects, "ok")})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func (f sinkFunc) Put(r results.Record) error { return f(r) }
 // finish builds the report, prints it on w and writes its files, and saves
 // the cache.
 func (ch *checkRun) finish(w io.Writer) error {
-	rep, err := report.Build(ch.spill, report.Options{Key: ch.key, SkipFragment: ch.opt.skip, Redirects: strings.TrimPrefix(ch.opt.redirects, "ok")})
+	rep, err := ch.spill.Report()
 	if err != nil {
 		return err
 	}

@@ -22,10 +22,12 @@ import (
 // 6.x is the last that runs on this machine's Node.js 20.
 const linkinatorVersion = "6.3.0"
 
-// linkSite is scenario L's generated site: checkPages pages on 127.0.0.1
-// that link to each other, to fragments that exist and some that do not,
-// to a few pages that do not exist, and out to localhost (another host),
-// where some links are fine, some are gone and one dead URL is linked from
+// linkSite is scenario L's generated documentation site: checkPages
+// pages on 127.0.0.1, each with what a docs page has (a sidebar of the
+// chapters, previous and next, a table of contents of its own sections,
+// links into other pages and their sections, links out), and broken links
+// planted: fragments that do not exist, pages that do not exist, links out
+// (to localhost, another host) that are gone, and one dead URL linked from
 // every page.
 type linkSite struct {
 	site, ext *http.Server
@@ -33,7 +35,11 @@ type linkSite struct {
 	extURL    string
 }
 
-const checkPages = 10000
+const (
+	checkPages = 10000
+	chapters   = 20 // in every page's sidebar
+	sections   = 6  // per page, in its table of contents
+)
 
 func startLinkSite() (*linkSite, error) {
 	s := &linkSite{}
@@ -61,7 +67,7 @@ func (s *linkSite) close() {
 }
 
 // filler makes the pages the size of real ones.
-var filler = strings.Repeat("<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n", 50)
+var filler = strings.Repeat("<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n", 8)
 
 func (s *linkSite) servePage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/" {
@@ -76,13 +82,19 @@ func (s *linkSite) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	var b strings.Builder
-	fmt.Fprintf(&b, "<!doctype html><title>page %d</title>\n", i)
-	for k := range 10 {
-		fmt.Fprintf(&b, "<h2 id=s%d>section %d</h2>\n", k, k)
+	fmt.Fprintf(&b, "<!doctype html><title>page %d</title>\n<nav>", i)
+	for c := range chapters {
+		fmt.Fprintf(&b, "<a href=\"/p/%d\">chapter %d</a>\n", c*checkPages/chapters, c)
 	}
-	b.WriteString(filler)
-	for _, j := range []int{(i + 1) % checkPages, (i*7 + 1) % checkPages, (i*13 + 5) % checkPages} {
-		fmt.Fprintf(&b, "<a href=\"/p/%d\">next</a>\n<a href=\"/p/%d#s%d\">section</a>\n", j, j, j%10)
+	fmt.Fprintf(&b, "<a href=\"/p/%d\">previous</a> <a href=\"/p/%d\">next</a></nav>\n<ul>", (i+checkPages-1)%checkPages, (i+1)%checkPages)
+	for k := range sections {
+		fmt.Fprintf(&b, "<li><a href=\"#s%d\">section %d</a>\n", k, k)
+	}
+	b.WriteString("</ul>\n")
+	for k := range sections {
+		j := (i*7 + k*131) % checkPages
+		fmt.Fprintf(&b, "<h2 id=s%d>Section %d</h2>\n%s<p>See <a href=\"/p/%d\">page %d</a> and <a href=\"/p/%d#s%d\">its section</a>.</p>\n",
+			k, k, filler, j, j, (j+1)%checkPages, k)
 	}
 	if i%50 == 0 {
 		fmt.Fprintf(&b, "<a href=\"/p/%d#no-such-section\">bad fragment</a>\n", (i+3)%checkPages)
@@ -124,7 +136,7 @@ func runCheck(l *launcher, crawlBin, dir string, runs int) error {
 		return fmt.Errorf("linkinator: %v", err)
 	}
 	checkHeader()
-	return compareCheckers(l, crawlBin, lk, dir, "L", site.siteURL+"/", runs, "64")
+	return compareCheckers(l, crawlBin, lk, dir, "L", site.siteURL+"/", runs)
 }
 
 func checkHeader() {
@@ -146,14 +158,15 @@ type checkerRun struct {
 // check is given the same with --include. linkinator lists each broken URL
 // once, with the first page it was found on, and checks more than <a
 // href> (images, scripts, stylesheets): it is compared on the targets that
-// are <a href> links of the pages, which crawl's records list.
-func compareCheckers(l *launcher, crawlBin, lk, dir, name, root string, runs int, concurrency string) error {
+// are <a href> links of the pages, which crawl's records list. Each runs
+// with its defaults, as people run them: linkinator 100 requests at once,
+// crawl 16 fetchers and 8 requests to one host.
+func compareCheckers(l *launcher, crawlBin, lk, dir, name, root string, runs int) error {
 	var crawls, lks []checkerRun
 	records := filepath.Join(dir, "check-"+name+".jsonl")
 	for i := range runs {
 		rep := filepath.Join(dir, "check-"+name+".json")
-		args := []string{crawlBin, "check", "-q", "--no-progress", "-c", concurrency, "--per-host", concurrency,
-			"--include", "^" + regexp.QuoteMeta(root), "--report", rep, root}
+		args := []string{crawlBin, "check", "-q", "--no-progress", "--include", "^" + regexp.QuoteMeta(root), "--report", rep, root}
 		if i == runs-1 { // the records tell which targets are <a href> links
 			args = append(args, "-o", records)
 		}
@@ -167,7 +180,7 @@ func compareCheckers(l *launcher, crawlBin, lk, dir, name, root string, runs int
 		}
 		crawls = append(crawls, c)
 		out := filepath.Join(dir, "linkinator-"+name+".json")
-		res, err = l.runRequest(launchRequest{Args: []string{"node", lk, root, "--recurse", "--format", "json", "--concurrency", concurrency}, Stdout: out})
+		res, err = l.runRequest(launchRequest{Args: []string{"node", lk, root, "--recurse", "--format", "json"}, Stdout: out})
 		if err != nil || res.Exit != 0 && res.Exit != 1 {
 			return fmt.Errorf("linkinator: exit %d %v\n%s", res.Exit, err, res.Stderr)
 		}
@@ -347,5 +360,5 @@ func runApacheManual(l *launcher, crawlBin, dir, root string, runs int) error {
 	checkHeader()
 	start := time.Now()
 	defer func() { fmt.Printf("\nAPACHE took %v in all\n", time.Since(start).Round(time.Second)) }()
-	return compareCheckers(l, crawlBin, lk, dir, "APACHE", root, runs, "100")
+	return compareCheckers(l, crawlBin, lk, dir, "APACHE", root, runs)
 }
