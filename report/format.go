@@ -1,20 +1,90 @@
 package report
 
 import (
-	"encoding/json"
+	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/crawlkit/crawl/results"
 )
 
-// WriteJSON writes the report as one JSON object (schema in README.md).
+// WriteJSON writes the report as one JSON object (schema in README.md),
+// a referrer a line. It is written as it goes: a target with a million
+// referrers is never a second time in memory.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var b []byte
+	b = fmt.Appendf(b, "{\n  \"pages\": %d,\n  \"checked\": %d,\n  \"links\": %d,\n  \"not_checked\": {", r.Pages, r.Checked, r.Links)
+	for i, k := range slices.Sorted(maps.Keys(r.NotChecked)) {
+		b = append(b, ", "[:min(i, 1)*2]...)
+		b = fmt.Appendf(results.AppendJSONString(b, k), ": %d", r.NotChecked[k])
+	}
+	b = fmt.Appendf(b, "},\n  \"fragments\": %d", r.Fragments)
+	for _, l := range []struct {
+		name    string
+		targets []Target
+	}{{"broken", r.Broken}, {"rate_limited", r.RateLimited}, {"redirected", r.Redirected}} {
+		b = fmt.Appendf(b, ",\n  \"%s\": [", l.name)
+		for i := range l.targets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
+			b = l.targets[i].appendJSON(b[:0], bw)
+		}
+		if len(l.targets) > 0 {
+			b = append(b, "\n  "...)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "\n}\n"...)
+	if _, err := bw.Write(b); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// appendJSON appends the target to b, writing to w each referrer's line as
+// it goes, and returns what is left to write.
+func (t *Target) appendJSON(b []byte, w io.Writer) []byte {
+	b = append(b, "\n    {\"url\": "...)
+	b = results.AppendJSONString(b, t.URL)
+	b = append(b, ", \"kind\": "...)
+	b = results.AppendJSONString(b, t.Kind)
+	if t.Status != 0 {
+		b = fmt.Appendf(b, ", \"status\": %d", t.Status)
+	}
+	b = append(b, ", \"error\": "...)
+	b = results.AppendJSONString(b, t.Error)
+	if t.FinalURL != "" {
+		b = append(b, ", \"final_url\": "...)
+		b = results.AppendJSONString(b, t.FinalURL)
+	}
+	if t.Input {
+		b = append(b, ", \"input\": true"...)
+	}
+	b = append(b, ", \"referrers\": ["...)
+	for i, ref := range t.Referrers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\n      {\"page\": "...)
+		b = fmt.Appendf(results.AppendJSONString(b, ref.Page), ", \"link\": %d}", ref.Link)
+		if len(b) > 32<<10 {
+			w.Write(b) // a write error comes back from the next Write or Flush
+			b = b[:0]
+		}
+	}
+	if len(t.Referrers) > 0 {
+		b = append(b, "\n    "...)
+	}
+	return append(b, "]}"...)
 }
 
 // textReferrers is how many referrers of a target the terminal shows;
@@ -102,74 +172,46 @@ func describe(t *Target) string {
 	return s
 }
 
-// junitSuites is the JUnit XML report: one test case per broken target,
-// failed, and one per target rate limited, skipped.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",cdata"`
-}
-
 // WriteJUnit writes the report as JUnit XML, which CI systems display:
 // each broken target is a failed test case whose text lists its
-// referrers; each target rate limited is a skipped one.
+// referrers, a line each; each target rate limited is a skipped one. It is
+// written as it goes, as WriteJSON is.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	suite := junitSuite{Name: "crawl check", Cases: []junitCase{}}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	n := len(r.Broken) + len(r.RateLimited)
+	fmt.Fprintf(bw, "%s<testsuites name=\"crawl check\" tests=\"%d\" failures=\"%d\">\n", xml.Header, n, len(r.Broken))
+	fmt.Fprintf(bw, "  <testsuite name=\"crawl check\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n", n, len(r.Broken), len(r.RateLimited))
 	for _, t := range r.Broken {
-		suite.Cases = append(suite.Cases, junitCase{Name: t.URL, ClassName: "links." + strings.ReplaceAll(t.Kind, " ", "-"),
-			Failure: &junitMessage{Message: describe(&t), Type: t.Kind, Text: referrerText(&t)}})
+		junitCase(bw, &t, "links."+strings.ReplaceAll(t.Kind, " ", "-"), "failure")
 	}
 	for _, t := range r.RateLimited {
-		suite.Cases = append(suite.Cases, junitCase{Name: t.URL, ClassName: "links.rate-limited",
-			Skipped: &junitMessage{Message: describe(&t), Text: referrerText(&t)}})
+		junitCase(bw, &t, "links.rate-limited", "skipped")
 	}
-	suite.Tests, suite.Failures, suite.Skipped = len(suite.Cases), len(r.Broken), len(r.RateLimited)
-	doc := junitSuites{Name: "crawl check", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	bw.WriteString("  </testsuite>\n</testsuites>\n")
+	return bw.Flush() // the first error of a write, if any
 }
 
-func referrerText(t *Target) string {
-	var b strings.Builder
+// junitCase writes one test case, with a failure or skipped element.
+func junitCase(w *bufio.Writer, t *Target, class, element string) {
+	w.WriteString("    <testcase name=\"")
+	xml.EscapeText(w, []byte(t.URL))
+	w.WriteString("\" classname=\"")
+	xml.EscapeText(w, []byte(class))
+	fmt.Fprintf(w, "\">\n      <%s message=\"", element)
+	xml.EscapeText(w, []byte(describe(t)))
+	if element == "failure" {
+		w.WriteString("\" type=\"")
+		xml.EscapeText(w, []byte(t.Kind))
+	}
+	w.WriteString("\">")
 	if len(t.Referrers) == 0 {
-		b.WriteString("an input of the crawl\n")
+		w.WriteString("an input of the crawl\n")
 	}
 	for _, ref := range t.Referrers {
-		fmt.Fprintf(&b, "linked from %s (link %d)\n", ref.Page, ref.Link)
+		xml.EscapeText(w, []byte(fmt.Sprintf("linked from %s (link %d)", ref.Page, ref.Link)))
+		w.WriteByte('\n')
 	}
-	return b.String()
+	fmt.Fprintf(w, "</%s>\n    </testcase>\n", element)
 }
 
 // counts formats a map of counts as "k: n, ..." sorted by key.

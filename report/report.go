@@ -102,12 +102,11 @@ type builder struct {
 	// by a redirect, to the key of the record that has its content.
 	alias map[string]string
 	// wanted holds the hash of each (page key, fragment) linked to from
-	// another page; found those the page has. pages holds the hashes of
-	// the keys of pages linked to with a fragment, parsed those of them
-	// whose anchors were read. A link to a fragment of its own page (a
-	// table of contents) is checked against that page's record alone.
-	wanted, found map[uint64]struct{}
-	pages, parsed map[uint64]struct{}
+	// another page, marked when the page has it. pages holds the hashes of
+	// the keys of pages linked to with a fragment, marked when the page's
+	// anchors were read. A link to a fragment of its own page (a table of
+	// contents) is checked against that page's record alone.
+	wanted, pages hashSet
 	targets       []*problem
 }
 
@@ -115,8 +114,6 @@ func newBuilder(opt Options) *builder {
 	b := &builder{
 		opt: opt, seed: maphash.MakeSeed(), rep: &Report{NotChecked: map[string]int{}},
 		problems: map[string]*problem{}, alias: map[string]string{},
-		wanted: map[uint64]struct{}{}, found: map[uint64]struct{}{},
-		pages: map[uint64]struct{}{}, parsed: map[uint64]struct{}{},
 	}
 	if b.opt.LinkKey == nil {
 		b.opt.LinkKey = b.opt.Key
@@ -130,7 +127,9 @@ func newBuilder(opt Options) *builder {
 // broken. It is called once, after the last Put.
 func (s *Spill) Report() (*Report, error) {
 	b := s.b
-	if len(b.wanted) > 0 {
+	b.wanted.compact()
+	b.pages.compact()
+	if b.wanted.len() > 0 {
 		owners := b.owners()
 		if err := s.each(func(e *entry) { b.anchors(e, owners) }); err != nil {
 			return nil, err
@@ -172,9 +171,9 @@ func (b *builder) survey(e *entry) {
 		if pk == key && e.Parsed {
 			continue // its own page: checked by refer
 		}
-		b.pages[b.hash(pk, "")] = struct{}{}
+		b.pages.add(b.hash(pk, ""))
 		for _, f := range spellings(frag) {
-			b.wanted[b.hash(pk, f)] = struct{}{}
+			b.wanted.add(b.hash(pk, f))
 		}
 	}
 }
@@ -250,14 +249,11 @@ func (b *builder) anchors(e *entry, owners map[string][]string) {
 	}
 	key := b.key(e)
 	for _, k := range append([]string{key}, owners[key]...) {
-		if !hasKey(b.pages, b.hash(k, "")) {
+		if !b.pages.mark(b.hash(k, "")) {
 			continue
 		}
-		b.parsed[b.hash(k, "")] = struct{}{}
 		for _, a := range e.Anchors {
-			if h := b.hash(k, a); hasKey(b.wanted, h) {
-				b.found[h] = struct{}{}
-			}
+			b.wanted.mark(b.hash(k, a))
 		}
 	}
 }
@@ -328,12 +324,12 @@ func (b *builder) linkProblem(pg *pageLinks, href string) *problem {
 // fragment returns the problem of a link to page#frag (key its page's key)
 // when the page was parsed and has no such anchor, or nil.
 func (b *builder) fragment(key, page, frag string) *problem {
-	if !hasKey(b.parsed, b.hash(key, "")) {
+	if !b.pages.marked(b.hash(key, "")) {
 		return nil
 	}
 	b.rep.Fragments++
 	for _, f := range spellings(frag) {
-		if hasKey(b.found, b.hash(key, f)) {
+		if b.wanted.marked(b.hash(key, f)) {
 			return nil
 		}
 	}
@@ -410,11 +406,6 @@ func spellings(frag string) []string {
 		return []string{frag, d}
 	}
 	return []string{frag}
-}
-
-func hasKey(m map[uint64]struct{}, k uint64) bool {
-	_, ok := m[k]
-	return ok
 }
 
 func isHTTP(href string) bool {

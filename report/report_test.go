@@ -2,10 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"testing"
@@ -186,6 +188,16 @@ func TestFormats(t *testing.T) {
 		if !bytes.Equal(b.Bytes(), want) {
 			t.Errorf("%s differs from %s:\n%s", name, golden, b.Bytes())
 		}
+	}
+	// The JSON, written by hand as it goes, reads back as the report.
+	var b bytes.Buffer
+	rep.WriteJSON(&b)
+	var back Report
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatalf("the JSON report does not parse: %v", err)
+	}
+	if !reflect.DeepEqual(&back, rep) {
+		t.Errorf("the JSON report reads back as\n%+v\nnot\n%+v", back, *rep)
 	}
 }
 

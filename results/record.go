@@ -237,6 +237,10 @@ func appendStrings(dst []byte, ss []string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s to dst as a JSON string, escaped as records
+// are, for other writers of JSON that stream (the link check's report).
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString appends s as a JSON string the way encoding/json does with
 // HTML escaping off: control characters, quote and backslash escaped,
 // invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.

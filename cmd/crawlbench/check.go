@@ -36,10 +36,12 @@ type linkSite struct {
 }
 
 const (
-	checkPages = 10000
-	chapters   = 20 // in every page's sidebar
-	sections   = 6  // per page, in its table of contents
+	chapters = 20 // in every page's sidebar
+	sections = 6  // per page, in its table of contents
 )
+
+// checkPages is the size of scenario L's site (-check-pages).
+var checkPages = 10000
 
 func startLinkSite() (*linkSite, error) {
 	s := &linkSite{}

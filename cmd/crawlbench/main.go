@@ -70,6 +70,7 @@ func main() {
 	apache := flag.String("apache", "http://127.0.0.1/manual/en/", "where scenario APACHE finds Debian's apache2-doc manual served by Apache")
 	corpus := flag.String("corpus", "../shared/corpus/readability", "directory of real-world pages for scenarios A and B")
 	runs := flag.Int("runs", 3, "runs per contestant and scenario; the median is reported")
+	flag.IntVar(&checkPages, "check-pages", checkPages, "pages of scenario L's site")
 	serve := flag.Bool("serve-link-site", false, "serve scenario L's site until interrupted, to try crawl check on it by hand")
 	flag.Parse()
 	log.SetFlags(0)
