@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crawlkit/crawl/render"
 	"github.com/crawlkit/crawl/report"
 )
 
@@ -266,5 +267,83 @@ func TestCheckCache(t *testing.T) {
 	check()
 	if requests("/no-head") == mid {
 		t.Error("a result older than --cache-age was used")
+	}
+}
+
+// TestCheckRender: with --render, a fragment is checked against the ids
+// of the rendered DOM, so a section a script makes is found; without it,
+// against the page as served, where it is missing.
+func TestCheckRender(t *testing.T) {
+	if _, err := render.Find(""); err != nil {
+		t.Skip(err)
+	}
+	srv := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprint(w, `<a href="/doc#made">made by a script</a> <a href="/doc#never">missing</a>`)
+		case "/doc":
+			fmt.Fprint(w, `<div id=root></div><script>const h = document.createElement('h2'); h.id = 'made'; root.append(h)</script>`)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	for _, tt := range []struct {
+		args   []string
+		broken []string
+	}{
+		{nil, []string{srv + "/doc#made", srv + "/doc#never"}},
+		{[]string{"--render"}, []string{srv + "/doc#never"}},
+	} {
+		rep := filepath.Join(t.TempDir(), "r.json")
+		res := runBinary(t, "", append(append([]string{"check", "-q", "--no-progress", "--report", rep}, tt.args...), srv+"/")...)
+		if res.code != exitSomeFailed {
+			t.Fatalf("%q: exit %d\n%s", tt.args, res.code, res.stderr)
+		}
+		var r report.Report
+		if err := json.Unmarshal(must(os.ReadFile(rep)), &r); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, b := range r.Broken {
+			got = append(got, b.URL)
+		}
+		if !slices.Equal(got, tt.broken) {
+			t.Errorf("%q: broken %q, want %q", tt.args, got, tt.broken)
+		}
+	}
+}
+
+// TestCheckInterrupted: SIGINT ends a check with exit 130 and a report of
+// what was checked, written in full.
+func TestCheckInterrupted(t *testing.T) {
+	srv := httptestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/gone" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		time.Sleep(20 * time.Millisecond)
+		fmt.Fprintf(w, `<a href="%s-1">next</a> <a href="%s-2">next</a> <a href="/gone">gone</a>`, r.URL.Path, r.URL.Path)
+	})
+	rep := filepath.Join(t.TempDir(), "r.json")
+	cmd := exec.Command(binary, "check", "-q", "--no-progress", "--report", rep, srv+"/p")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	var r report.Report
+	if err := json.Unmarshal(must(os.ReadFile(rep)), &r); err != nil {
+		t.Fatalf("report after SIGINT: %v", err)
+	}
+	if r.Pages == 0 || len(r.Broken) != 1 || r.Broken[0].URL != srv+"/gone" {
+		t.Errorf("report after SIGINT: %d pages, broken %+v; want /gone", r.Pages, r.Broken)
 	}
 }
