@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/crawlkit/crawl/report"
@@ -33,6 +34,9 @@ type linkSite struct {
 	site, ext *http.Server
 	siteURL   string
 	extURL    string
+	// pages holds each page once made: the server should cost the
+	// checkers' machine as little as a web server sending files does.
+	pages []atomic.Pointer[[]byte]
 }
 
 const (
@@ -44,7 +48,7 @@ const (
 var checkPages = 10000
 
 func startLinkSite() (*linkSite, error) {
-	s := &linkSite{}
+	s := &linkSite{pages: make([]atomic.Pointer[[]byte], checkPages)}
 	siteL, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -83,6 +87,17 @@ func (s *linkSite) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	page := s.pages[i].Load()
+	if page == nil {
+		b := []byte(s.page(i))
+		page = &b
+		s.pages[i].Store(page)
+	}
+	w.Write(*page)
+}
+
+// page makes page i.
+func (s *linkSite) page(i int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!doctype html><title>page %d</title>\n<nav>", i)
 	for c := range chapters {
@@ -109,7 +124,7 @@ func (s *linkSite) servePage(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(&b, "<a href=\"%s/gone/%d\">gone</a>\n", s.extURL, i%40)
 	}
 	fmt.Fprintf(&b, "<a href=\"%s/dead-popular\">dead</a>\n<a href=\"mailto:p%d@example.com\">mail</a>\n", s.extURL, i)
-	w.Write([]byte(b.String()))
+	return b.String()
 }
 
 func (s *linkSite) serveExt(w http.ResponseWriter, r *http.Request) {
