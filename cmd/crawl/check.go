@@ -92,6 +92,10 @@ func checkCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		checkUsage(stdout)
 		return exitOK
 	}
+	if errors.As(err, new(usageError)) {
+		fmt.Fprintf(stderr, "crawl check: %v\nTry 'crawl check --help' for more information.\n", err)
+		return exitUsage
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}

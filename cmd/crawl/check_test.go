@@ -347,3 +347,25 @@ func TestCheckInterrupted(t *testing.T) {
 		t.Errorf("report after SIGINT: %d pages, broken %+v; want /gone", r.Pages, r.Broken)
 	}
 }
+
+func TestCheckUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--depth", "0", "http://127.0.0.1:9/"}, "--depth 0: want 1 or more"},
+		{[]string{"--redirects", "sometimes", "http://127.0.0.1:9/"}, `--redirects "sometimes": want ok, warn or error`},
+		{[]string{"--report", "r.txt", "http://127.0.0.1:9/"}, "want a file ending in .json, .md or .xml"},
+		{[]string{"--skip-fragment", "(", "http://127.0.0.1:9/"}, "--skip-fragment"},
+		{[]string{"--cache-age", "-1h", "http://127.0.0.1:9/"}, "--cache-age"},
+		{[]string{"--redis", "redis://127.0.0.1:9", "--job", "j", "http://127.0.0.1:9/"}, "does not run as a shared job"},
+	} {
+		res := runBinary(t, "", append([]string{"check"}, tt.args...)...)
+		if res.code != exitUsage || !strings.Contains(res.stderr, tt.want) || !strings.Contains(res.stderr, "crawl check --help") {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tt.args, res.code, res.stderr, tt.want)
+		}
+	}
+	if res := runBinary(t, "", "check", "--help"); res.code != 0 || !strings.Contains(res.stdout, "--skip-fragment") || !strings.Contains(res.stdout, "unlimited") {
+		t.Errorf("crawl check --help: exit %d\n%s", res.code, res.stdout)
+	}
+}
