@@ -80,6 +80,7 @@ type Settings struct {
 	// button details, and the body limit links and fields are read in.
 	Select        []string `json:"select,omitempty"`
 	ButtonDetails bool     `json:"button_details,omitempty"`
+	Anchors       bool     `json:"anchors,omitempty"`
 	MaxBody       int64    `json:"max_body,omitempty"`
 	Render        bool     `json:"render,omitempty"`
 }
@@ -261,6 +262,7 @@ func settingsDiff(stored, mine Settings) string {
 	add("--robots", choice(stored.IgnoreRobots, "ignore", "obey"), choice(mine.IgnoreRobots, "ignore", "obey"))
 	add("--select", stored.Select, mine.Select)
 	add("--buttons", choice(stored.ButtonDetails, "detail", "ids"), choice(mine.ButtonDetails, "detail", "ids"))
+	add("--anchors", stored.Anchors, mine.Anchors)
 	add("--max-body", stored.MaxBody, mine.MaxBody)
 	add("--render", stored.Render, mine.Render)
 	if len(diffs) == 0 {

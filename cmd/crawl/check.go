@@ -130,17 +130,18 @@ error, 130 interrupted (the report covers what was checked).
 // checkRun is the state of crawl check around a crawl: the spill the
 // report is built from, and the cache.
 type checkRun struct {
-	opt   *checkOptions
-	spill *report.Spill
-	cache *report.Cache
-	norm  crawler.Normalizer
-	rep   *report.Report
+	opt     *checkOptions
+	anchors bool // --anchors: records keep them
+	spill   *report.Spill
+	cache   *report.Cache
+	norm    crawler.Normalizer
+	rep     *report.Report
 }
 
 // startCheck sets cfg up for a link check.
 func startCheck(o *options, cfg *crawler.Config) (*checkRun, error) {
 	cfg.Check = true
-	ch := &checkRun{opt: o.check, norm: crawler.Normalizer{SortQuery: cfg.SortQuery, StripParams: cfg.StripParams}}
+	ch := &checkRun{opt: o.check, anchors: o.anchors, norm: crawler.Normalizer{SortQuery: cfg.SortQuery, StripParams: cfg.StripParams}}
 	if o.check.cache != "" {
 		cache, err := report.OpenCache(o.check.cache, o.check.cacheAge, time.Now)
 		if err != nil {
@@ -158,8 +159,8 @@ func startCheck(o *options, cfg *crawler.Config) (*checkRun, error) {
 
 func (ch *checkRun) close() { ch.spill.Close() }
 
-// sink passes each record to the spill and the cache, then without its
-// anchors (only the check needs them) to next.
+// sink passes each record to the spill and the cache, then to next,
+// without its anchors unless --anchors asked for them.
 func (ch *checkRun) sink(next results.Sink) results.Sink {
 	return sinkFunc(func(r results.Record) error {
 		if err := ch.spill.Put(r); err != nil {
@@ -168,7 +169,9 @@ func (ch *checkRun) sink(next results.Sink) results.Sink {
 		if ch.cache != nil {
 			ch.cache.Note(r)
 		}
-		r.Anchors = nil
+		if !ch.anchors {
+			r.Anchors = nil
+		}
 		return next.Put(r)
 	})
 }

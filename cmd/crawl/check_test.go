@@ -369,3 +369,23 @@ func TestCheckUsage(t *testing.T) {
 		t.Errorf("crawl check --help: exit %d\n%s", res.code, res.stdout)
 	}
 }
+
+// TestAnchorsFlag: --anchors puts each HTML page's anchors in its record,
+// in a crawl and in a check (which otherwise keeps them to itself).
+func TestAnchorsFlag(t *testing.T) {
+	srv := site(t)
+	for _, args := range [][]string{
+		{"-q", "-f", "jsonl", "--anchors", srv.URL + "/page"},
+		{"check", "-q", "--no-progress", "-o", "-", "-f", "jsonl", "--anchors", srv.URL + "/page"},
+	} {
+		res := runBinary(t, "", args...)
+		recs := parseJSONL(t, res.stdout)
+		if got := recs[srv.URL+"/page"].Anchors; !slices.Equal(got, []string{"go"}) {
+			t.Errorf("%q: anchors %q, want [go]\n%s", args, got, res.stderr)
+		}
+	}
+	res := runBinary(t, "", "-q", "-f", "jsonl", srv.URL+"/page")
+	if strings.Contains(res.stdout, `"anchors"`) {
+		t.Errorf("anchors without --anchors: %s", res.stdout)
+	}
+}

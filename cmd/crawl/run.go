@@ -62,6 +62,7 @@ type options struct {
 	proxy          string
 	selects        []string
 	buttons        string
+	anchors        bool
 	render         bool
 	chromium       string
 	renderTabs     int
@@ -129,6 +130,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.caCert, "ca-cert", "", "trust the certificate authorities in the PEM `FILE` as well as the system's")
 	fs.StringArrayVar(&o.selects, "select", nil, "add the field `NAME=CSS` to each HTML page's record: the text of every element the CSS selector matches, or with NAME=CSS@ATTR that attribute (URLs resolved as links are); repeatable")
 	fs.StringVar(&o.buttons, "buttons", "ids", "`ids|detail`: with detail, also list every button (button, input type=button|submit|reset|image, role=button) with its kind, id, name, type, text, value, form, formaction and disabled")
+	fs.BoolVar(&o.anchors, "anchors", false, "add \"anchors\" to each HTML page's record: the ids and <a name>s a link's #fragment can point to")
 	renderFlags(fs, o)
 	fs.StringVar(&o.redis, "redis", "", "crawl the shared job --job on the Redis server at `URL` (redis://[user:pass@]host:port/db, rediss:// for TLS) with other workers; records go to Redis (see crawl export)")
 	fs.StringVar(&o.job, "job", "", "with --redis: the job's `NAME` (letters, digits, . _ -)")
@@ -275,6 +277,7 @@ func (o *options) config(logger *slog.Logger) (crawler.Config, error) {
 	return crawler.Config{
 		Select:          fields,
 		ButtonDetails:   o.buttons == "detail",
+		Anchors:         o.anchors,
 		Depth:           o.depth,
 		Scope:           scope,
 		Include:         include,

@@ -53,7 +53,7 @@ func (o *options) settings() redis.Settings {
 		SortQuery: o.sortQuery, StripParams: o.stripParams,
 		MaxPages: o.maxPages, MaxPagesPerHost: o.maxPagesHost,
 		Sitemap: o.sitemap, IgnoreRobots: o.robots == "ignore",
-		Select: o.selects, ButtonDetails: o.buttons == "detail", MaxBody: int64(o.maxBody), Render: o.render,
+		Select: o.selects, ButtonDetails: o.buttons == "detail", Anchors: o.anchors, MaxBody: int64(o.maxBody), Render: o.render,
 	}
 }
 
