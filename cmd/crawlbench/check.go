@@ -268,12 +268,8 @@ func withoutFragment(u string) string {
 // missing fragments (which linkinator does not check), counted apart.
 func (c *checkerRun) readCrawl(path string) error {
 	var rep report.Report
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := readJSON(path, &rep); err != nil {
 		return err
-	}
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
 	}
 	c.broken, c.links = map[string]bool{}, map[brokenLink]bool{}
 	for _, t := range rep.Broken {
@@ -297,12 +293,8 @@ func (c *checkerRun) readLinkinator(path string) error {
 			URL, State, Parent string
 		} `json:"links"`
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
+	if err := readJSON(path, &res); err != nil {
 		return err
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
 	}
 	c.broken, c.links = map[string]bool{}, map[brokenLink]bool{}
 	for _, l := range res.Links {
@@ -311,6 +303,18 @@ func (c *checkerRun) readLinkinator(path string) error {
 			c.broken[t] = true
 			c.links[brokenLink{t, l.Parent}] = true
 		}
+	}
+	return nil
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	return nil
 }
