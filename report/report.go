@@ -63,7 +63,9 @@ type Target struct {
 	URL string `json:"url"`
 	// Kind says what is wrong: "http" (a 4xx or 5xx), "network",
 	// "timeout", "redirect loop", "redirects", "fragment" (missing),
-	// "rate limited" or "moved" (a permanent redirect).
+	// "robots" (refused by robots.txt: an input, or a redirect), "invalid"
+	// (an input that is no http(s) URL), "rate limited" or "moved" (a
+	// permanent redirect).
 	Kind   string `json:"kind"`
 	Status int    `json:"status,omitempty"`
 	Error  string `json:"error"`
@@ -206,6 +208,10 @@ func (b *builder) judge(e *entry) (*Target, *[]Target) {
 		return nil, nil // the page is there; or it was never checked
 	case e.Status >= 400:
 		t.Kind = "http"
+	case strings.Contains(e.Error, "robots.txt"):
+		t.Kind = "robots" // an input, or a redirect, that robots.txt refuses
+	case strings.Contains(e.Error, "invalid URL"), strings.Contains(e.Error, "unsupported scheme"):
+		t.Kind = "invalid" // an input that is no http(s) URL
 	case strings.HasPrefix(e.Error, "redirect loop"):
 		t.Kind = "redirect loop"
 	case strings.Contains(e.Error, "redirect"):

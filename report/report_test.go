@@ -30,6 +30,8 @@ func fixture() []results.Record {
 			"http://x/limited", "http://x/moved", "http://s/a#missing", "http://x/gone",
 		}},
 		{URL: "http://dead/", Error: "dial tcp 127.0.0.1:9: connect: connection refused"},
+		{URL: "ftp://x/", Error: `urls.txt:2: unsupported scheme "ftp" in "ftp://x/": only http and https URLs are crawled`},
+		{URL: "http://private/", Error: "disallowed by robots.txt"},
 		{URL: "http://s/a", Depth: 1, Status: 200, Anchors: []string{"by-id", "by-name", "café"}, Link: []string{"http://s/#top-sec", "http://s/#nowhere", "http://s/a#by-id", "http://s/a#own-missing"}},
 		{URL: "http://s/old", Depth: 1, Status: 301, FinalURL: "http://s/a", DuplicateOf: "http://s/a"},
 		{URL: "http://s/broken", Depth: 1, Status: 404, Error: "HTTP 404 Not Found"},
@@ -71,12 +73,15 @@ func urls(ts []Target) []string {
 
 func TestBuild(t *testing.T) {
 	rep := build(t, fixture(), Options{SkipFragment: regexp.MustCompile(`^/`), Redirects: "warn"})
-	if want := []string{"http://dead/", "http://s/#nowhere", "http://s/a#missing", "http://s/a#own-missing", "http://s/broken", "http://x/gone"}; !slices.Equal(urls(rep.Broken), want) {
+	if want := []string{"ftp://x/", "http://dead/", "http://private/", "http://s/#nowhere", "http://s/a#missing", "http://s/a#own-missing", "http://s/broken", "http://x/gone"}; !slices.Equal(urls(rep.Broken), want) {
 		t.Errorf("broken %q, want %q", urls(rep.Broken), want)
 	}
-	refs := map[string][]Referrer{}
+	refs, kinds := map[string][]Referrer{}, map[string]string{}
 	for _, b := range rep.Broken {
-		refs[b.URL] = b.Referrers
+		refs[b.URL], kinds[b.URL] = b.Referrers, b.Kind
+	}
+	if kinds["ftp://x/"] != "invalid" || kinds["http://private/"] != "robots" || kinds["http://dead/"] != "network" {
+		t.Errorf("kinds %v", kinds)
 	}
 	for url, want := range map[string][]Referrer{
 		"http://dead/":           {},
