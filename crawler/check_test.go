@@ -119,7 +119,7 @@ func TestCheck(t *testing.T) {
 		{site + "/a", 200, false, 0, ""},
 		{site + "/deep", 200, false, 0, ""},
 		{site + "/deeper", 200, true, 0, ""},
-		{site + "/moved", 301, false, 0, ""}, // to /a, crawled already: duplicate_of
+		{site + "/moved", 301, false, 301, ""}, // to /a, crawled already: duplicate_of
 		{site + "/leaves", 200, true, 302, ""},
 		{site + "/missing", 404, false, 0, "HTTP 404 Not Found"},
 		{ext + "/ok", 200, true, 0, ""},

@@ -526,6 +526,7 @@ func (c *Crawler) fetchFailed(r *run, j *job, rec results.Record, err error) out
 	var stop *redirectStop
 	if errors.As(err, &stop) {
 		rec.Status, rec.FinalURL, rec.DuplicateOf, rec.Skipped = stop.status, stop.url, stop.duplicateOf, stop.skip
+		rec.Redirect = stop.first
 		return outcome{rec: rec}
 	}
 	rec.Error = errorText(err)

@@ -96,6 +96,9 @@ func (c *Crawler) fetch(ctx context.Context, method string, target weburl.URL, b
 		return hop(ctx, status, next)
 	}
 	resp, final, err := c.get(ctx, method, target, c.cfg.MaxRedirects, firstHop)
+	if stop := (*redirectStop)(nil); errors.As(err, &stop) {
+		stop.first = first
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ type hopCheck func(ctx context.Context, status int, next *weburl.URL) error
 // it leads to a page already in the crawl, or out of its scope.
 type redirectStop struct {
 	status      int    // of the redirect
+	first       int    // the status of the first redirect of the chain
 	url         string // where it pointed
 	duplicateOf string // the key of the page it leads to, already taken
 	skip        string // or why it is not followed
