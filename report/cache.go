@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -114,8 +113,8 @@ func (c *Cache) Note(r results.Record) {
 	c.entries[r.URL] = cacheEntry{URL: r.URL, Status: r.Status, FinalURL: r.FinalURL, Redirect: r.Redirect, ContentType: r.ContentType, CheckedAt: r.FetchedAt}
 }
 
-// Save writes the fresh entries to the cache file, replacing it at once
-// (a new file renamed over it), sorted by URL.
+// Save writes the fresh entries to the cache file, sorted by URL,
+// replacing it only once it is whole (results.CreateAtomic).
 func (c *Cache) Save() error {
 	c.mu.Lock()
 	lines := make([][]byte, 0, len(c.entries))
@@ -132,21 +131,20 @@ func (c *Cache) Save() error {
 	}
 	c.mu.Unlock()
 	slices.SortFunc(lines, func(a, b []byte) int { return slices.Compare(a, b) })
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".crawl-cache-*")
+	f, err := results.CreateAtomic(c.path)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	w := bufio.NewWriter(tmp)
+	w := bufio.NewWriter(f)
 	for _, l := range lines {
 		w.Write(l)
 		w.WriteByte('\n')
 	}
-	err = errors.Join(w.Flush(), tmp.Sync(), tmp.Close())
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
+	if err := w.Flush(); err != nil {
+		f.Abort()
+		return fmt.Errorf("cache %s: %w", c.path, err)
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("cache %s: %w", c.path, err)
 	}
 	return nil

@@ -36,11 +36,6 @@ func (s *hashSet) index(h uint64) (int, bool) {
 	return slices.BinarySearch(s.h[:s.sorted], h)
 }
 
-func (s *hashSet) has(h uint64) bool {
-	_, ok := s.index(h)
-	return ok
-}
-
 // mark marks h, if it is in the set.
 func (s *hashSet) mark(h uint64) bool {
 	i, ok := s.index(h)

@@ -73,13 +73,6 @@ func (s *Spill) Put(r results.Record) error {
 	return s.err
 }
 
-// Len is the number of records kept.
-func (s *Spill) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
-}
-
 // Entries are written as a length-prefixed binary record: read three
 // times at the end of a check, JSON took longer than the passes' work.
 const (

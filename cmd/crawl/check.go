@@ -44,11 +44,7 @@ func (c *checkOptions) flags(fs *pflag.FlagSet) {
 // flags, with no depth limit and no record output by default, and its own.
 func parseCheckOptions(args []string) (*options, error) {
 	o := &options{check: &checkOptions{}}
-	fs := newFlagSet(o)
-	o.check.flags(fs)
-	o.depth, o.output = unlimitedDepth, ""
-	fs.Lookup("depth").DefValue = "unlimited"
-	fs.Lookup("output").DefValue = ""
+	fs := checkFlagSet(o)
 	if _, err := o.parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -106,12 +102,19 @@ func checkCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	return code
 }
 
-func checkUsage(w io.Writer) {
-	o := &options{check: &checkOptions{}}
+// checkFlagSet returns the flags of crawl check, setting o: a crawl's,
+// with its own defaults (no depth limit, no record output), and its own.
+func checkFlagSet(o *options) *pflag.FlagSet {
 	fs := newFlagSet(o)
 	o.check.flags(fs)
+	o.depth, o.output = unlimitedDepth, ""
 	fs.Lookup("depth").DefValue = "unlimited"
 	fs.Lookup("output").DefValue = ""
+	return fs
+}
+
+func checkUsage(w io.Writer) {
+	fs := checkFlagSet(&options{check: &checkOptions{}})
 	fmt.Fprintf(w, `Usage: crawl check [flags] URL...
 
 Crawls each input's site (every depth, --scope host) and checks every link
